@@ -1,0 +1,164 @@
+//! Persistence for the sandbox, on SQLite and PostgreSQL with the same code.
+//!
+//! Queries are plain runtime-checked SQL through sqlx's `Any` driver, written
+//! in the dialect both backends accept (`$n` placeholders, `ON CONFLICT`).
+//! Reads use a pool; every write goes through the [`writer`] as a
+//! [`WriteSet`](writer::WriteSet): a list of statements that commits
+//! all-or-nothing, with optimistic version checks reported as
+//! [`WriteError::Conflict`](writer::WriteError::Conflict).
+
+pub mod clock;
+pub mod idempotency;
+pub mod merchants;
+pub mod payments;
+pub mod requests;
+pub mod settings;
+pub mod writer;
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
+    AnyPool, ConnectOptions, Executor,
+};
+
+pub use writer::{Stmt, Value, WriteError, WriteSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: a read pool and the writer that serialises commits.
+#[derive(Clone)]
+pub struct Db {
+    pub backend: Backend,
+    pool: AnyPool,
+    writer: writer::Writer,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Settings a SQLite connection needs: WAL so readers never block the writer,
+/// `synchronous=FULL` so an acknowledged commit survives a power cut.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+     PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+
+/// Options for [`Db::connect`].
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            max_connections: 16,
+        }
+    }
+}
+
+impl Db {
+    /// Connects to `sqlite://…` or `postgres://…`, creating a SQLite file and
+    /// its folder if needed, and applies the backend's migrations.
+    pub async fn connect(url: &str, opts: DbOptions) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("unsupported database URL (expected sqlite:// or postgres://)");
+        };
+        let url = if backend == Backend::Sqlite {
+            prepare_sqlite_url(url)?
+        } else {
+            url.to_owned()
+        };
+        let connect = AnyConnectOptions::from_str(&url)
+            .context("invalid database URL")?
+            .disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect)
+            .await
+            .context("cannot connect to the database")?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await,
+        }
+        .context("cannot apply migrations")?;
+        let writer = writer::Writer::start(backend, &pool).await?;
+        Ok(Db {
+            backend,
+            pool,
+            writer,
+        })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Commits a write set atomically; see [`writer`].
+    pub async fn write(&self, writes: WriteSet) -> Result<(), WriteError> {
+        self.writer.submit(writes).await
+    }
+
+    /// Queues a write whose outcome nobody waits for (the request log).
+    pub fn write_in_background(&self, writes: WriteSet) {
+        self.writer.submit_detached(writes);
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// Makes sure the folder of a SQLite file exists and that the file is created.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// A fresh random token of `n` bytes, hex-encoded (ids, secrets, keys).
+pub fn random_hex(n: usize) -> String {
+    let bytes: Vec<u8> = (0..n).map(|_| rand::random::<u8>()).collect();
+    hex::encode(bytes)
+}
+
+/// Secrets are stored as their SHA-256: they are long random strings, so a
+/// fast hash is enough to make a stolen database useless for calling the API.
+pub fn hash_secret(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}

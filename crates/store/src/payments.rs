@@ -1,0 +1,182 @@
+//! ePayment payments and their event logs.
+//!
+//! A payment row keeps the whole domain [`Payment`] as JSON plus the columns
+//! needed to find it (by token, by payer phone, by expiry). Every change is
+//! `UPDATE … WHERE version = ?`, so concurrent writers never lose an update.
+
+use sqlx::{any::AnyRow, Row};
+use vipps_domain::{
+    epayment::{EventName, Payment, PaymentEvent, Transition},
+    Currency, Millis, Money,
+};
+
+use crate::{Db, WriteSet};
+
+/// A payment as read, with the version a write must quote.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub payment: Payment,
+    pub version: i64,
+}
+
+fn stored(r: &AnyRow) -> anyhow::Result<Stored> {
+    let body: String = r.get(0);
+    Ok(Stored {
+        payment: serde_json::from_str(&body)?,
+        version: r.get(1),
+    })
+}
+
+/// An event as listed, with the payment it belongs to.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub reference: String,
+    pub event: PaymentEvent,
+}
+
+impl Db {
+    pub async fn payment(&self, msn: &str, reference: &str) -> anyhow::Result<Option<Stored>> {
+        let row =
+            sqlx::query("SELECT body, version FROM payments WHERE msn = $1 AND reference = $2")
+                .bind(msn)
+                .bind(reference)
+                .fetch_optional(self.pool())
+                .await?;
+        row.as_ref().map(stored).transpose()
+    }
+
+    pub async fn payment_by_token(&self, token: &str) -> anyhow::Result<Option<Stored>> {
+        let row = sqlx::query("SELECT body, version FROM payments WHERE token = $1")
+            .bind(token)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(stored).transpose()
+    }
+
+    /// Payments pushed to a phone (PUSH_MESSAGE or a prefilled customer), newest first.
+    pub async fn payments_for_phone(&self, phone: &str, limit: i64) -> anyhow::Result<Vec<Stored>> {
+        let rows = sqlx::query(
+            "SELECT body, version FROM payments WHERE customer_phone = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(phone)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
+    /// CREATED payments whose payer window is over at `now`.
+    pub async fn payments_due_to_expire(
+        &self,
+        now: Millis,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Stored>> {
+        let rows = sqlx::query(
+            "SELECT body, version FROM payments WHERE state = 'CREATED' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
+    /// The event log of one payment, oldest first.
+    pub async fn payment_events(
+        &self,
+        msn: &str,
+        reference: &str,
+    ) -> anyhow::Result<Vec<PaymentEvent>> {
+        let rows = sqlx::query(
+            "SELECT name, amount, currency, ts, idempotency_key, success FROM payment_events \
+             WHERE msn = $1 AND reference = $2 ORDER BY id",
+        )
+        .bind(msn)
+        .bind(reference)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let name: String = r.get(0);
+                let currency: String = r.get(2);
+                Ok(PaymentEvent {
+                    name: EventName::parse(&name)
+                        .ok_or_else(|| anyhow::anyhow!("bad event name {name}"))?,
+                    amount: Money::new(
+                        r.get(1),
+                        Currency::parse(&currency)
+                            .ok_or_else(|| anyhow::anyhow!("bad currency"))?,
+                    ),
+                    timestamp: r.get(3),
+                    idempotency_key: r.get(4),
+                    success: r.get::<i64, _>(5) != 0,
+                })
+            })
+            .collect()
+    }
+}
+
+fn body(p: &Payment) -> String {
+    serde_json::to_string(p).expect("a payment always serialises")
+}
+
+fn push_events(w: &mut WriteSet, p: &Payment, events: &[PaymentEvent]) {
+    for e in events {
+        w.push(
+            "INSERT INTO payment_events (msn, reference, name, amount, currency, ts, idempotency_key, success) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            vec![
+                p.msn.clone().into(),
+                p.reference.clone().into(),
+                e.name.as_str().into(),
+                e.amount.value.into(),
+                e.amount.currency.as_str().into(),
+                e.timestamp.into(),
+                e.idempotency_key.clone().into(),
+                i64::from(e.success).into(),
+            ],
+        );
+    }
+}
+
+/// Writes that insert a new payment; a taken reference makes it a conflict.
+pub fn insert_payment(t: &Transition) -> WriteSet {
+    let p = &t.payment;
+    let mut w = WriteSet::new();
+    w.push_checked(
+        "INSERT INTO payments (msn, reference, version, state, token, customer_phone, expires_at, created_at, body) \
+         VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        vec![
+            p.msn.clone().into(),
+            p.reference.clone().into(),
+            p.state.as_str().into(),
+            p.token.clone().into(),
+            p.customer_phone.clone().into(),
+            p.expires_at.into(),
+            p.created_at.into(),
+            body(p).into(),
+        ],
+    );
+    push_events(&mut w, p, &t.events);
+    w
+}
+
+/// Writes that move a payment from `version` to the transition's state.
+pub fn update_payment(t: &Transition, version: i64) -> WriteSet {
+    let p = &t.payment;
+    let mut w = WriteSet::new();
+    w.push_checked(
+        "UPDATE payments SET version = version + 1, state = $1, expires_at = $2, body = $3 \
+         WHERE msn = $4 AND reference = $5 AND version = $6",
+        vec![
+            p.state.as_str().into(),
+            p.expires_at.into(),
+            body(p).into(),
+            p.msn.clone().into(),
+            p.reference.clone().into(),
+            version.into(),
+        ],
+    );
+    push_events(&mut w, p, &t.events);
+    w
+}
