@@ -1,1 +1,194 @@
-fn main() {}
+//! `vipps-sandbox`: parse arguments, then hand over to the library crates.
+
+mod bench;
+
+use std::{net::SocketAddr, path::Path, time::SystemTime};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use vipps_server::{AppState, Config};
+use vipps_store::{Db, DbOptions};
+
+const DEFAULT_DB: &str = "sqlite://data/sandbox.db";
+
+#[derive(Parser)]
+#[command(
+    name = "vipps-sandbox",
+    version,
+    about = "A self-hosted Vipps MobilePay merchant API sandbox"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server, the payer pages and the background workers.
+    Serve {
+        #[arg(long, env = "VIPPS_SANDBOX_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
+        database_url: String,
+        /// Origin used in the URLs handed out (redirectUrl etc.); defaults to http://LISTEN.
+        #[arg(long, env = "VIPPS_SANDBOX_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Access token lifetime in seconds.
+        #[arg(long, env = "VIPPS_SANDBOX_TOKEN_TTL", default_value_t = 3600)]
+        token_ttl: i64,
+    },
+    /// Manage merchants (sales units).
+    Merchant {
+        #[command(subcommand)]
+        command: MerchantCommand,
+    },
+    /// Run full ePayment lifecycles against a running server and report throughput.
+    Bench(bench::Args),
+}
+
+#[derive(Subcommand)]
+enum MerchantCommand {
+    /// Create a merchant with fresh credentials.
+    Add {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
+        database_url: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        msn: Option<String>,
+        /// Print exactly one JSON object with the credentials.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List merchants (never their secrets).
+    List {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
+        database_url: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve {
+            listen,
+            database_url,
+            public_url,
+            token_ttl,
+        } => serve(listen, &database_url, public_url, token_ttl).await,
+        Command::Merchant {
+            command:
+                MerchantCommand::Add {
+                    database_url,
+                    name,
+                    msn,
+                    json,
+                },
+        } => {
+            if let Some(m) = &msn {
+                anyhow::ensure!(
+                    vipps_domain::Msn::parse(m).is_some(),
+                    "an MSN is 4-6 digits"
+                );
+            }
+            let db = Db::connect(&database_url, DbOptions { max_connections: 2 }).await?;
+            let creds = db.create_merchant(&name, msn.as_deref(), now_ms()).await?;
+            if json {
+                println!("{}", serde_json::to_string(&creds)?);
+            } else {
+                print_credentials(&creds);
+            }
+            Ok(())
+        }
+        Command::Merchant {
+            command: MerchantCommand::List { database_url, json },
+        } => {
+            let db = Db::connect(&database_url, DbOptions { max_connections: 2 }).await?;
+            let list = db.list_merchants().await?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else {
+                println!("{:<8} {:<38} NAME", "MSN", "CLIENT_ID");
+                for m in list {
+                    println!("{:<8} {:<38} {}", m.msn, m.client_id, m.name);
+                }
+            }
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+fn print_credentials(c: &vipps_store::merchants::NewCredentials) {
+    println!("  name:                      {}", c.name);
+    println!("  Merchant-Serial-Number:    {}", c.msn);
+    println!("  client_id:                 {}", c.client_id);
+    println!("  client_secret:             {}", c.client_secret);
+    println!("  Ocp-Apim-Subscription-Key: {}", c.subscription_key);
+}
+
+/// The demo merchant is made on first start. Its secrets are stored only
+/// hashed, so they are printed once and kept in a file beside a SQLite
+/// database (readable only by the owner) so a restart does not lose them.
+async fn ensure_demo_merchant(db: &Db, database_url: &str) -> anyhow::Result<()> {
+    let sidecar = database_url
+        .strip_prefix("sqlite://")
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .and_then(|p| Path::new(p).parent().map(|d| d.join("demo-merchant.json")));
+    if !db.list_merchants().await?.is_empty() {
+        match sidecar.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) {
+            Some(saved) => println!("Demo merchant (from {}):\n{saved}", sidecar.unwrap().display()),
+            None => println!("Merchants exist; `vipps-sandbox merchant list` shows them, `merchant add` makes one."),
+        }
+        return Ok(());
+    }
+    let creds = db.create_merchant("Demo Shop", None, now_ms()).await?;
+    println!("Created the demo merchant:");
+    print_credentials(&creds);
+    if let Some(file) = sidecar {
+        std::fs::write(&file, serde_json::to_string_pretty(&creds)?)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
+async fn serve(
+    listen: SocketAddr,
+    database_url: &str,
+    public_url: Option<String>,
+    token_ttl: i64,
+) -> anyhow::Result<()> {
+    let db = Db::connect(database_url, DbOptions::default()).await?;
+    ensure_demo_merchant(&db, database_url).await?;
+    let cfg = Config {
+        public_url: public_url.unwrap_or_else(|| format!("http://{listen}")),
+        token_ttl_secs: token_ttl,
+    };
+    let state = AppState::new(db, cfg).await?;
+    let public = state.cfg.public_url.clone();
+    vipps_server::expiry::spawn(state.clone());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    println!("vipps-sandbox listening on http://{listen} (public URL {public})");
+    vipps_server::app::serve(listener, state).await
+}

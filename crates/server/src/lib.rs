@@ -1,1 +1,15 @@
+//! The HTTP server: one router module per API under [`api`], the payer's
+//! pages under [`web`], and the middleware every request passes through.
 
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod body;
+pub mod expiry;
+pub mod problem;
+pub mod request_log;
+pub mod service;
+pub mod tokens;
+pub mod web;
+
+pub use app::{build_router, AppState, Config};

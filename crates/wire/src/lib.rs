@@ -1,1 +1,6 @@
+//! Request and response bodies of every API, exactly as the specs in
+//! `shared/specs/` name them. No logic: shared by the server and clients.
 
+pub mod accesstoken;
+pub mod epayment;
+pub mod gateway;

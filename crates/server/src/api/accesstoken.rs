@@ -1,0 +1,99 @@
+//! Access Token API (BEHAVIOR.md §2): `POST /accesstoken/get`, also served
+//! as `/accessToken/get` because documentation and plugins use that spelling.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+    Json, Router,
+};
+use vipps_store::hash_secret;
+use vipps_wire::accesstoken::{AccessTokenError, AccessTokenResponse};
+
+use crate::{
+    auth::{header, key_fingerprint},
+    problem::{gateway, ApiProblem, INVALID_KEY, MISSING_KEY},
+    request_log::MsnSlot,
+    tokens::Claims,
+    AppState,
+};
+
+fn invalid_client(description: &str) -> Response {
+    let body = AccessTokenError {
+        error: "invalid_client".into(),
+        error_description: description.into(),
+    };
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
+
+/// Compares secrets without leaking through timing where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+async fn get_token(
+    State(st): State<AppState>,
+    slot: Option<axum::Extension<MsnSlot>>,
+    h: HeaderMap,
+) -> Response {
+    let Some(key) = header(&h, "ocp-apim-subscription-key").filter(|k| !k.is_empty()) else {
+        return gateway(StatusCode::UNAUTHORIZED, MISSING_KEY);
+    };
+    let (Some(client_id), Some(secret)) = (header(&h, "client_id"), header(&h, "client_secret"))
+    else {
+        return invalid_client("The client_id and client_secret headers are required.");
+    };
+    let merchant = match st.db.merchant_by_client_id(client_id).await {
+        Ok(m) => m,
+        Err(e) => return ApiProblem::from(e).into_response(),
+    };
+    let Some(m) = merchant.filter(|m| same(&m.client_secret_hash, &hash_secret(secret))) else {
+        return invalid_client("The client_id or client_secret is invalid.");
+    };
+    if !same(&m.subscription_key_hash, &hash_secret(key)) {
+        return gateway(StatusCode::UNAUTHORIZED, INVALID_KEY);
+    }
+    if let Some(msn) = header(&h, "merchant-serial-number").filter(|s| !s.is_empty()) {
+        if msn != m.msn {
+            return gateway(
+                StatusCode::FORBIDDEN,
+                "The Merchant-Serial-Number does not belong to these credentials.",
+            );
+        }
+    }
+    if let Some(axum::Extension(slot)) = slot {
+        let _ = slot.0.set(m.msn.clone());
+    }
+    let now = st.clock.now() / 1000;
+    let ttl = st.cfg.token_ttl_secs;
+    let claims = Claims {
+        iss: format!("{}/accesstoken", st.cfg.public_url),
+        sub: m.client_id.clone(),
+        msn: m.msn.clone(),
+        skh: key_fingerprint(key),
+        iat: now,
+        nbf: now,
+        exp: now + ttl,
+    };
+    Json(AccessTokenResponse {
+        token_type: "Bearer".into(),
+        expires_in: ttl.to_string(),
+        ext_expires_in: "0".into(),
+        expires_on: (now + ttl).to_string(),
+        not_before: now.to_string(),
+        resource: "00000002-0000-0000-c000-000000000000".into(),
+        access_token: st.keys.issue(&claims),
+    })
+    .into_response()
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accesstoken/get", post(get_token))
+        .route("/accessToken/get", post(get_token))
+}

@@ -1,0 +1,6 @@
+//! One router module per API.
+
+pub mod accesstoken;
+pub mod epayment;
+pub mod health;
+pub mod sandbox;

@@ -1,0 +1,82 @@
+//! Application state and the router that merges every API.
+
+use std::sync::Arc;
+
+use axum::{extract::DefaultBodyLimit, middleware, Router};
+use vipps_store::{clock::Clock, Db};
+
+use crate::{api, request_log, tokens::TokenKeys, web};
+
+/// Largest request body any API accepts.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Origin used in the URLs handed out (redirectUrl, QR links, polling).
+    pub public_url: String,
+    /// Access token lifetime in seconds.
+    pub token_ttl_secs: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            public_url: "http://127.0.0.1:8080".into(),
+            token_ttl_secs: 3600,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Clock,
+    pub cfg: Arc<Config>,
+    pub keys: Arc<TokenKeys>,
+}
+
+impl AppState {
+    /// Loads the shared clock and token signing key from the database.
+    pub async fn new(db: Db, mut cfg: Config) -> anyhow::Result<AppState> {
+        cfg.public_url = cfg.public_url.trim_end_matches('/').to_owned();
+        let clock = Clock::load(db.clone()).await?;
+        let secret = db
+            .setting_or_init("jwt_signing_key", vipps_store::random_hex(32))
+            .await?;
+        Ok(AppState {
+            db,
+            clock,
+            cfg: Arc::new(cfg),
+            keys: Arc::new(TokenKeys::new(&secret)),
+        })
+    }
+}
+
+pub fn build_router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::health::router())
+        .merge(api::accesstoken::router())
+        .merge(api::epayment::router())
+        .merge(api::sandbox::router())
+        .merge(web::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_log::record,
+        ))
+        .with_state(state)
+}
+
+/// Serves the app on a bound listener until the process ends. Trailing
+/// slashes are ignored (`/ecomm/v2/payments/` = `/ecomm/v2/payments`).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    use tower::Layer;
+    let app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
+        .layer(build_router(state));
+    axum::serve(
+        listener,
+        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+    )
+    .await?;
+    Ok(())
+}

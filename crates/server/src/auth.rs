@@ -1,0 +1,70 @@
+//! Authentication of API calls, as the gateway in front of the real APIs
+//! does it: a subscription key, a bearer token issued for that key, and an
+//! optional `Merchant-Serial-Number` that must match the token's merchant.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{request::Parts, HeaderMap, StatusCode},
+    response::Response,
+};
+use vipps_store::hash_secret;
+
+use crate::{
+    problem::gateway, problem::INVALID_KEY, problem::INVALID_TOKEN, problem::MISSING_KEY,
+    request_log::MsnSlot, AppState,
+};
+
+/// An authenticated merchant.
+#[derive(Debug, Clone)]
+pub struct Merchant {
+    pub msn: String,
+    pub client_id: String,
+}
+
+pub fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Only the first 16 hex digits of the key's hash travel inside the token.
+pub fn key_fingerprint(subscription_key: &str) -> String {
+    hash_secret(subscription_key)[..16].to_owned()
+}
+
+impl FromRequestParts<AppState> for Merchant {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let h = &parts.headers;
+        let key = header(h, "ocp-apim-subscription-key")
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, MISSING_KEY))?;
+        // `Bearer` is case-sensitive at the real gateway.
+        let token = header(h, "authorization")
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
+        let claims = st
+            .keys
+            .verify(token, st.clock.now() / 1000)
+            .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
+        if claims.skh != key_fingerprint(key) {
+            return Err(gateway(StatusCode::UNAUTHORIZED, INVALID_KEY));
+        }
+        if let Some(msn) = header(h, "merchant-serial-number").filter(|m| !m.is_empty()) {
+            if msn != claims.msn {
+                return Err(gateway(
+                    StatusCode::FORBIDDEN,
+                    "The Merchant-Serial-Number does not belong to these credentials.",
+                ));
+            }
+        }
+        if let Some(slot) = parts.extensions.get::<MsnSlot>() {
+            let _ = slot.0.set(claims.msn.clone());
+        }
+        Ok(Merchant {
+            msn: claims.msn,
+            client_id: claims.sub,
+        })
+    }
+}

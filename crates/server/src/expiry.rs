@@ -1,0 +1,47 @@
+//! Moves payments nobody acted on to EXPIRED. Reads already settle a due
+//! expiry on the spot; this sweep makes it happen (and its event exist) for
+//! payments nobody looks at, and runs right after every clock advance.
+
+use std::time::Duration;
+
+use crate::{service, AppState};
+
+/// Expires every payment that is due now; returns how many.
+pub async fn sweep(st: &AppState) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let now = st.clock.now();
+        let due = st.db.payments_due_to_expire(now, 500).await?;
+        if due.is_empty() {
+            return Ok(total);
+        }
+        for s in &due {
+            // `settled` persists the expiry, racing safely with other writers.
+            if service::settled(st, &s.payment.msn, &s.payment.reference, now)
+                .await
+                .is_ok()
+            {
+                total += 1;
+            }
+        }
+        if due.len() < 500 {
+            return Ok(total);
+        }
+    }
+}
+
+/// Background loop: refresh the shared clock offset and sweep, every second.
+pub fn spawn(st: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = st.clock.refresh().await {
+                tracing::warn!(error = %e, "clock refresh failed");
+            }
+            if let Err(e) = sweep(&st).await {
+                tracing::warn!(error = %e, "expiry sweep failed");
+            }
+        }
+    })
+}

@@ -1,0 +1,76 @@
+//! Records every API request (never its secrets) for the inspection API.
+//!
+//! The merchant is known only after authentication, deep inside the handler,
+//! so the middleware hands down an empty [`MsnSlot`] that the auth extractor
+//! fills in.
+
+use std::{
+    sync::{Arc, OnceLock},
+    time::Instant,
+};
+
+use axum::{
+    extract::{Request, State},
+    http::HeaderMap,
+    middleware::Next,
+    response::Response,
+};
+use vipps_store::requests::RequestRecord;
+
+use crate::AppState;
+
+#[derive(Clone, Default)]
+pub struct MsnSlot(pub Arc<OnceLock<String>>);
+
+fn header(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(100).collect())
+}
+
+/// Paths that are API calls (pages, health and inspection are not logged).
+fn is_api(path: &str) -> bool {
+    [
+        "/accesstoken/",
+        "/accessToken/",
+        "/epayment/",
+        "/ecomm/",
+        "/checkout/",
+        "/psp/",
+        "/webhooks/",
+        "/order-management/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+}
+
+pub async fn record(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if !is_api(&path) {
+        return next.run(req).await;
+    }
+    let started = Instant::now();
+    let slot = MsnSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let h = req.headers();
+    let mut rec = RequestRecord {
+        at: st.clock.now(),
+        msn: None,
+        method: req.method().to_string(),
+        path,
+        status: 0,
+        latency_us: 0,
+        system_name: header(h, "vipps-system-name"),
+        system_version: header(h, "vipps-system-version"),
+        plugin_name: header(h, "vipps-system-plugin-name"),
+        plugin_version: header(h, "vipps-system-plugin-version"),
+        idempotency_key: header(h, "idempotency-key"),
+    };
+    let header_msn = header(h, "merchant-serial-number");
+    let response = next.run(req).await;
+    rec.status = response.status().as_u16() as i64;
+    rec.latency_us = started.elapsed().as_micros() as i64;
+    rec.msn = slot.0.get().cloned().or(header_msn);
+    st.db.log_request(rec);
+    response
+}

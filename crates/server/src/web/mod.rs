@@ -1,0 +1,9 @@
+//! The simulated payer's pages.
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,11 @@
+//! The body the API gateway answers with when the subscription key or the
+//! access token is missing or wrong; the same in every API (BEHAVIOR.md §1.5).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayError {
+    pub status_code: u16,
+    pub message: String,
+}
