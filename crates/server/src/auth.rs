@@ -51,8 +51,9 @@ impl FromRequestParts<AppState> for Merchant {
         if claims.skh != key_fingerprint(key) {
             return Err(gateway(StatusCode::UNAUTHORIZED, INVALID_KEY));
         }
-        if let Some(msn) = header(h, "merchant-serial-number").filter(|m| !m.is_empty()) {
-            if msn != claims.msn {
+        // Every copy of the header must name the token's merchant.
+        for msn in h.get_all("merchant-serial-number").iter() {
+            if msn.as_bytes() != claims.msn.as_bytes() {
                 return Err(gateway(
                     StatusCode::FORBIDDEN,
                     "The Merchant-Serial-Number does not belong to these credentials.",

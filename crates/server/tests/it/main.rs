@@ -1,0 +1,9 @@
+//! One test binary for the server: every module drives the real HTTP API
+//! over loopback, on SQLite, or on PostgreSQL when `DATABASE_URL` is set.
+
+mod accesstoken;
+mod common;
+mod epayment;
+mod epayment_errors;
+mod idempotency;
+mod inspection;
