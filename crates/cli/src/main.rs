@@ -179,16 +179,18 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let db = Db::connect(database_url, DbOptions::default()).await?;
     ensure_demo_merchant(&db, database_url).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    // With port 0 the real port is known only now; scripts read it from this line.
+    let bound = listener.local_addr()?;
     let cfg = Config {
-        public_url: public_url.unwrap_or_else(|| format!("http://{listen}")),
+        public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
         token_ttl_secs: token_ttl,
     };
     let state = AppState::new(db, cfg).await?;
     let public = state.cfg.public_url.clone();
     vipps_server::expiry::spawn(state.clone());
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    println!("vipps-sandbox listening on http://{listen} (public URL {public})");
+    println!("vipps-sandbox listening on http://{bound} (public URL {public})");
     vipps_server::app::serve(listener, state).await
 }

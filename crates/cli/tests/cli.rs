@@ -1,0 +1,105 @@
+//! The `vipps-sandbox` binary as scripts and CI use it: real child processes
+//! over a real SQLite file (or PostgreSQL schema when `DATABASE_URL` is set).
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vipps-sandbox");
+
+/// A database of the test's own: a SQLite file in `dir`, or a fresh schema.
+fn database_url(dir: &tempfile::TempDir) -> String {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let status = Command::new("psql").arg(&url).arg("-qc").arg(format!("CREATE SCHEMA {schema}")).status();
+            assert!(status.map(|s| s.success()).unwrap_or(false), "psql must be able to create a schema");
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}options=-c%20search_path%3D{schema}")
+        }
+        _ => format!("sqlite://{}/data/sandbox.db", dir.path().display()),
+    }
+}
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn merchant_add_json_prints_exactly_one_object_and_list_hides_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&dir);
+    let out = run(&["merchant", "add", "--database-url", &url, "--name", "CI Shop", "--msn", "654321", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("stdout is one JSON object");
+    let obj = v.as_object().unwrap();
+    let mut keys: Vec<_> = obj.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["client_id", "client_secret", "msn", "name", "subscription_key"]);
+    assert_eq!(v["msn"], "654321");
+    assert_eq!(v["name"], "CI Shop");
+
+    let list = run(&["merchant", "list", "--database-url", &url]);
+    assert!(list.contains("654321") && list.contains("CI Shop"));
+    assert!(!list.contains(v["client_secret"].as_str().unwrap()));
+    assert!(!list.contains(v["subscription_key"].as_str().unwrap()));
+
+    // The same MSN twice is refused.
+    let dup = Command::new(BIN).args(["merchant", "add", "--database-url", &url, "--name", "X", "--msn", "654321"]).output().unwrap();
+    assert!(!dup.status.success());
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_prints_the_demo_merchant_and_answers_on_the_printed_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/sandbox.db", dir.path().display());
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let mut printed = String::new();
+    let mut base = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(rest) = line.strip_prefix("vipps-sandbox listening on ") {
+            base = Some(rest.split(' ').next().unwrap().to_owned());
+            break;
+        }
+    }
+    let base = base.expect("a listening line");
+    for label in ["client_id", "client_secret", "Ocp-Apim-Subscription-Key", "Merchant-Serial-Number"] {
+        assert!(printed.contains(label), "{label} missing from:\n{printed}");
+    }
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("data/demo-merchant.json")).unwrap()).unwrap();
+    assert!(printed.contains(saved["client_secret"].as_str().unwrap()));
+
+    let client = reqwest::Client::new();
+    assert_eq!(client.get(format!("{base}/health")).send().await.unwrap().status(), 200);
+    let token = client
+        .post(format!("{base}/accesstoken/get"))
+        .header("client_id", saved["client_id"].as_str().unwrap())
+        .header("client_secret", saved["client_secret"].as_str().unwrap())
+        .header("Ocp-Apim-Subscription-Key", saved["subscription_key"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 200);
+}
