@@ -187,10 +187,11 @@ async fn serve(
     let cfg = Config {
         public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
         token_ttl_secs: token_ttl,
+        ..Config::default()
     };
     let state = AppState::new(db, cfg).await?;
     let public = state.cfg.public_url.clone();
-    vipps_server::expiry::spawn(state.clone());
+    vipps_server::app::start_workers(&state);
     println!("vipps-sandbox listening on http://{bound} (public URL {public})");
     vipps_server::app::serve(listener, state).await
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::{extract::DefaultBodyLimit, middleware, Router};
+use vipps_delivery::{Deliverer, DeliveryConfig};
 use vipps_store::{clock::Clock, Db};
 
 use crate::{api, request_log, tokens::TokenKeys, web};
@@ -16,6 +17,7 @@ pub struct Config {
     pub public_url: String,
     /// Access token lifetime in seconds.
     pub token_ttl_secs: i64,
+    pub delivery: DeliveryConfig,
 }
 
 impl Default for Config {
@@ -23,6 +25,7 @@ impl Default for Config {
         Config {
             public_url: "http://127.0.0.1:8080".into(),
             token_ttl_secs: 3600,
+            delivery: DeliveryConfig::default(),
         }
     }
 }
@@ -33,6 +36,7 @@ pub struct AppState {
     pub clock: Clock,
     pub cfg: Arc<Config>,
     pub keys: Arc<TokenKeys>,
+    pub deliverer: Deliverer,
 }
 
 impl AppState {
@@ -43,12 +47,27 @@ impl AppState {
         let secret = db
             .setting_or_init("jwt_signing_key", vipps_store::random_hex(32))
             .await?;
+        let deliverer = Deliverer::new(db.clone(), clock.clone(), cfg.delivery.clone());
         Ok(AppState {
             db,
             clock,
             cfg: Arc::new(cfg),
             keys: Arc::new(TokenKeys::new(&secret)),
+            deliverer,
         })
+    }
+}
+
+impl AppState {
+    /// Commits a write set, then wakes the delivery worker: the write may
+    /// have put rows in the outbox, and they go out right after the commit.
+    pub async fn commit(
+        &self,
+        writes: vipps_store::WriteSet,
+    ) -> Result<(), vipps_store::WriteError> {
+        self.db.write(writes).await?;
+        self.deliverer.wake();
+        Ok(())
     }
 }
 
@@ -58,6 +77,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(api::accesstoken::router())
         .merge(api::epayment::router())
         .merge(api::sandbox::router())
+        .merge(api::webhooks::router())
         .merge(web::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
@@ -79,4 +99,11 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow
     )
     .await?;
     Ok(())
+}
+
+/// Starts the background work of one server process: the expiry sweep and
+/// the delivery worker.
+pub fn start_workers(state: &AppState) {
+    crate::expiry::spawn(state.clone());
+    state.deliverer.spawn();
 }

@@ -7,12 +7,86 @@ use vipps_domain::{
     epayment::{Approval, Payment},
     Millis,
 };
+use vipps_domain::{
+    epayment::{EventName, Transition},
+    time_fmt::rfc3339,
+};
 use vipps_store::{
-    payments::{update_payment, Stored},
+    deliveries::enqueue_webhooks,
+    payments::{insert_payment, update_payment, Stored},
     WriteError, WriteSet,
 };
+use vipps_wire::epayment::{Amount, WebhookEvent};
 
 use crate::{problem::ApiProblem, AppState};
+
+/// The webhook event type of an ePayment event.
+pub fn event_type(name: EventName) -> String {
+    format!(
+        "epayments.payment.{}.v1",
+        name.as_str().to_ascii_lowercase()
+    )
+}
+
+/// Every ePayment event type a webhook may subscribe to.
+pub const EVENT_TYPES: &[&str] = &[
+    "epayments.payment.created.v1",
+    "epayments.payment.authorized.v1",
+    "epayments.payment.aborted.v1",
+    "epayments.payment.expired.v1",
+    "epayments.payment.terminated.v1",
+    "epayments.payment.captured.v1",
+    "epayments.payment.refunded.v1",
+    "epayments.payment.cancelled.v1",
+];
+
+/// Outbox rows for the transition's successful events, ordered after the
+/// payment's earlier ones by the version they produce.
+fn enqueue_events(w: &mut WriteSet, t: &Transition, new_version: i64) {
+    let p = &t.payment;
+    for (i, e) in t.events.iter().enumerate().filter(|(_, e)| e.success) {
+        let body = WebhookEvent {
+            msn: p.msn.clone(),
+            reference: p.reference.clone(),
+            psp_reference: p.psp_reference.clone(),
+            name: e.name.as_str().into(),
+            amount: Amount {
+                currency: e.amount.currency.as_str().into(),
+                value: e.amount.value,
+            },
+            timestamp: rfc3339(e.timestamp),
+            idempotency_key: e.idempotency_key.clone(),
+            success: e.success,
+        };
+        let body = serde_json::to_string(&body).expect("serialises");
+        let id = uuid::Uuid::new_v4().to_string();
+        let seq = new_version * 16 + i as i64;
+        enqueue_webhooks(
+            w,
+            &id,
+            &p.msn,
+            &p.reference,
+            &event_type(e.name),
+            seq,
+            &body,
+            e.timestamp,
+        );
+    }
+}
+
+/// The writes of a new payment: the row, its events and their webhooks.
+pub fn persist_new(t: &Transition) -> WriteSet {
+    let mut w = insert_payment(t);
+    enqueue_events(&mut w, t, 1);
+    w
+}
+
+/// The writes of a payment moving on from `version`.
+pub fn persist(t: &Transition, version: i64) -> WriteSet {
+    let mut w = update_payment(t, version);
+    enqueue_events(&mut w, t, version + 1);
+    w
+}
 
 /// Attempts before a hot payment is reported as busy (409 Order processing).
 pub const MAX_ATTEMPTS: usize = 50;
@@ -45,7 +119,7 @@ pub async fn settled(
         let Some(t) = s.payment.expire_if_due(now) else {
             return Ok(Some(s));
         };
-        match st.db.write(update_payment(&t, s.version)).await {
+        match st.commit(persist(&t, s.version)).await {
             Ok(()) => {
                 return Ok(Some(Stored {
                     payment: t.payment,
@@ -74,7 +148,7 @@ pub async fn transact<T>(
         if writes.is_empty() {
             return Ok(out);
         }
-        match st.db.write(writes).await {
+        match st.commit(writes).await {
             Ok(()) => return Ok(out),
             Err(WriteError::Conflict) => continue,
             Err(e) => return Err(db_error(e)),
@@ -101,11 +175,10 @@ pub async fn approve(
             ApiProblem::from(vipps_domain::epayment::PaymentError::not_found(reference))
         })?;
         Ok(match s.payment.approve(phone, now)? {
-            Approval::Approved(t) => (update_payment(&t, s.version), Approved::Yes(t.payment)),
-            Approval::Declined(t, why) => (
-                update_payment(&t, s.version),
-                Approved::Declined(t.payment, why),
-            ),
+            Approval::Approved(t) => (persist(&t, s.version), Approved::Yes(t.payment)),
+            Approval::Declined(t, why) => {
+                (persist(&t, s.version), Approved::Declined(t.payment, why))
+            }
         })
     })
     .await
@@ -118,7 +191,7 @@ pub async fn reject(st: &AppState, msn: &str, reference: &str) -> Result<Payment
             ApiProblem::from(vipps_domain::epayment::PaymentError::not_found(reference))
         })?;
         let t = s.payment.reject(now)?;
-        Ok((update_payment(&t, s.version), t.payment))
+        Ok((persist(&t, s.version), t.payment))
     })
     .await
 }

@@ -8,11 +8,13 @@
 //! [`WriteError::Conflict`](writer::WriteError::Conflict).
 
 pub mod clock;
+pub mod deliveries;
 pub mod idempotency;
 pub mod merchants;
 pub mod payments;
 pub mod requests;
 pub mod settings;
+pub mod webhooks;
 pub mod writer;
 
 use std::{str::FromStr, time::Duration};
@@ -37,6 +39,7 @@ pub struct Db {
     pub backend: Backend,
     pool: AnyPool,
     writer: writer::Writer,
+    request_log: tokio::sync::mpsc::Sender<requests::RequestRecord>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -101,11 +104,15 @@ impl Db {
         }
         .context("cannot apply migrations")?;
         let writer = writer::Writer::start(backend, &pool).await?;
-        Ok(Db {
+        let (request_log, log_rx) = tokio::sync::mpsc::channel(requests::BACKLOG);
+        let db = Db {
             backend,
             pool,
             writer,
-        })
+            request_log,
+        };
+        tokio::spawn(requests::flush_loop(db.clone(), log_rx));
+        Ok(db)
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -115,11 +122,6 @@ impl Db {
     /// Commits a write set atomically; see [`writer`].
     pub async fn write(&self, writes: WriteSet) -> Result<(), WriteError> {
         self.writer.submit(writes).await
-    }
-
-    /// Queues a write whose outcome nobody waits for (the request log).
-    pub fn write_in_background(&self, writes: WriteSet) {
-        self.writer.submit_detached(writes);
     }
 
     /// True when the database answers.

@@ -18,11 +18,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::Backend;
 
+/// A bound parameter. NULLs carry their column type: PostgreSQL refuses a
+/// text-typed NULL for a bigint column.
 #[derive(Debug, Clone)]
 pub enum Value {
     I64(i64),
     Text(String),
-    Null,
+    NullI64,
+    NullText,
 }
 
 impl From<i64> for Value {
@@ -40,9 +43,19 @@ impl From<String> for Value {
         Value::Text(v)
     }
 }
-impl<T: Into<Value>> From<Option<T>> for Value {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Value::Null, Into::into)
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Value::NullI64, Value::I64)
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Value::NullText, Value::Text)
+    }
+}
+impl From<Option<&str>> for Value {
+    fn from(v: Option<&str>) -> Self {
+        v.map_or(Value::NullText, Into::into)
     }
 }
 
@@ -104,7 +117,7 @@ pub enum WriteError {
 
 struct Job {
     writes: WriteSet,
-    reply: Option<oneshot::Sender<Result<(), WriteError>>>,
+    reply: oneshot::Sender<Result<(), WriteError>>,
 }
 
 #[derive(Clone)]
@@ -142,30 +155,11 @@ impl Writer {
                 let (reply, rx) = oneshot::channel();
                 tx.send(Job {
                     writes,
-                    reply: Some(reply),
+                    reply,
                 })
                 .map_err(|_| WriteError::Db("writer stopped".into()))?;
                 rx.await
                     .map_err(|_| WriteError::Db("writer stopped".into()))?
-            }
-        }
-    }
-
-    pub(crate) fn submit_detached(&self, writes: WriteSet) {
-        match &self.inner {
-            WriterKind::Direct(pool) => {
-                let pool = pool.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = direct(&pool, &writes).await {
-                        tracing::warn!(error = %e, "background write failed");
-                    }
-                });
-            }
-            WriterKind::Batched(tx) => {
-                let _ = tx.send(Job {
-                    writes,
-                    reply: None,
-                });
             }
         }
     }
@@ -178,7 +172,8 @@ async fn run(conn: &mut AnyConnection, writes: &WriteSet) -> Result<(), WriteErr
             let r = match v {
                 Value::I64(i) => args.add(*i),
                 Value::Text(s) => args.add(s.as_str()),
-                Value::Null => args.add(Option::<String>::None),
+                Value::NullI64 => args.add(Option::<i64>::None),
+                Value::NullText => args.add(Option::<String>::None),
             };
             r.map_err(|e| WriteError::Db(e.to_string()))?;
         }
@@ -217,11 +212,7 @@ async fn batch_loop(mut conn: PoolConnection<Any>, mut rx: mpsc::UnboundedReceiv
         }
         let results = commit_batch(&mut conn, &jobs).await;
         for (job, result) in jobs.drain(..).zip(results) {
-            if let Some(reply) = job.reply {
-                let _ = reply.send(result);
-            } else if let Err(e) = result {
-                tracing::warn!(error = %e, "background write failed");
-            }
+            let _ = job.reply.send(result);
         }
     }
 }

@@ -183,3 +183,17 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_details: Option<Vec<ExtraDetail>>,
 }
+
+/// The body of an ePayment webhook (`WebhookEvent` in the spec).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEvent {
+    pub msn: String,
+    pub reference: String,
+    pub psp_reference: String,
+    pub name: String,
+    pub amount: Amount,
+    pub timestamp: String,
+    pub idempotency_key: Option<String>,
+    pub success: bool,
+}

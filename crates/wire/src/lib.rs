@@ -4,3 +4,4 @@
 pub mod accesstoken;
 pub mod epayment;
 pub mod gateway;
+pub mod webhooks;

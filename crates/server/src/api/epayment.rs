@@ -19,7 +19,7 @@ use vipps_domain::{
 };
 use vipps_store::{
     idempotency::{fingerprint, record},
-    payments::{insert_payment, update_payment, Stored},
+    payments::Stored,
     random_hex, WriteError, WriteSet,
 };
 use vipps_wire::epayment as wire;
@@ -28,7 +28,7 @@ use crate::{
     auth::{header, Merchant},
     body,
     problem::{raw, ApiProblem, JSON, PROBLEM_JSON},
-    service::{self, approve, busy, db_error, settled, Approved},
+    service::{self, approve, busy, db_error, persist, persist_new, settled, Approved},
     AppState,
 };
 
@@ -195,7 +195,7 @@ async fn idempotent(
             Err(p) => return Err(p),
         };
         record(&mut writes, &m.msn, path, &key, &fp, status, &body, now);
-        match st.db.write(writes).await {
+        match st.commit(writes).await {
             Ok(()) => {
                 return Ok(raw(
                     status,
@@ -275,7 +275,7 @@ async fn create(
                         reference: reference.clone(),
                     };
                     Ok((
-                        insert_payment(&t),
+                        persist_new(&t),
                         201,
                         serde_json::to_string(&body).expect("serialises"),
                     ))
@@ -357,7 +357,7 @@ async fn modify(
                         s.payment.refund(money, key, now)?
                     };
                     Ok((
-                        update_payment(&t, s.version),
+                        persist(&t, s.version),
                         200,
                         modification_response(&t.payment),
                     ))
@@ -414,7 +414,7 @@ async fn cancel(
                     let s = cur.ok_or_else(|| not_found(&reference))?;
                     Ok(match s.payment.cancel(only, key, now)? {
                         Some(t) => (
-                            update_payment(&t, s.version),
+                            persist(&t, s.version),
                             200,
                             modification_response(&t.payment),
                         ),

@@ -4,3 +4,4 @@ pub mod accesstoken;
 pub mod epayment;
 pub mod health;
 pub mod sandbox;
+pub mod webhooks;

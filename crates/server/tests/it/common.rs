@@ -40,6 +40,11 @@ pub async fn test_database_url(dir: &tempfile::TempDir) -> String {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(Config::default()).await
+    }
+
+    /// A test app with its own settings (public URL is filled in).
+    pub async fn spawn_with(cfg: Config) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = test_database_url(&dir).await;
         let db = Db::connect(&url, DbOptions { max_connections: 5 })
@@ -51,7 +56,7 @@ impl TestApp {
             db.clone(),
             Config {
                 public_url: base.clone(),
-                token_ttl_secs: 3600,
+                ..cfg
             },
         )
         .await
@@ -60,6 +65,7 @@ impl TestApp {
             .create_merchant("Test Shop", None, state.clock.now())
             .await
             .unwrap();
+        vipps_server::app::start_workers(&state);
         tokio::spawn(vipps_server::app::serve(listener, state.clone()));
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())

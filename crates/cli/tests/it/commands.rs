@@ -1,30 +1,18 @@
-//! The `vipps-sandbox` binary as scripts and CI use it: real child processes
-//! over a real SQLite file (or PostgreSQL schema when `DATABASE_URL` is set).
+//! The commands scripts and CI use: `merchant add --json`, `merchant list`, `serve`.
 
+use crate::common::{database_url, BIN};
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_vipps-sandbox");
-
-/// A database of the test's own: a SQLite file in `dir`, or a fresh schema.
-fn database_url(dir: &tempfile::TempDir) -> String {
-    match std::env::var("DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
-            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-            let status = Command::new("psql").arg(&url).arg("-qc").arg(format!("CREATE SCHEMA {schema}")).status();
-            assert!(status.map(|s| s.success()).unwrap_or(false), "psql must be able to create a schema");
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-c%20search_path%3D{schema}")
-        }
-        _ => format!("sqlite://{}/data/sandbox.db", dir.path().display()),
-    }
-}
-
 fn run(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -32,12 +20,31 @@ fn run(args: &[&str]) -> String {
 fn merchant_add_json_prints_exactly_one_object_and_list_hides_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let url = database_url(&dir);
-    let out = run(&["merchant", "add", "--database-url", &url, "--name", "CI Shop", "--msn", "654321", "--json"]);
+    let out = run(&[
+        "merchant",
+        "add",
+        "--database-url",
+        &url,
+        "--name",
+        "CI Shop",
+        "--msn",
+        "654321",
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).expect("stdout is one JSON object");
     let obj = v.as_object().unwrap();
     let mut keys: Vec<_> = obj.keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["client_id", "client_secret", "msn", "name", "subscription_key"]);
+    assert_eq!(
+        keys,
+        [
+            "client_id",
+            "client_secret",
+            "msn",
+            "name",
+            "subscription_key"
+        ]
+    );
     assert_eq!(v["msn"], "654321");
     assert_eq!(v["name"], "CI Shop");
 
@@ -47,7 +54,19 @@ fn merchant_add_json_prints_exactly_one_object_and_list_hides_secrets() {
     assert!(!list.contains(v["subscription_key"].as_str().unwrap()));
 
     // The same MSN twice is refused.
-    let dup = Command::new(BIN).args(["merchant", "add", "--database-url", &url, "--name", "X", "--msn", "654321"]).output().unwrap();
+    let dup = Command::new(BIN)
+        .args([
+            "merchant",
+            "add",
+            "--database-url",
+            &url,
+            "--name",
+            "X",
+            "--msn",
+            "654321",
+        ])
+        .output()
+        .unwrap();
     assert!(!dup.status.success());
 }
 
@@ -84,20 +103,38 @@ async fn serve_prints_the_demo_merchant_and_answers_on_the_printed_address() {
         }
     }
     let base = base.expect("a listening line");
-    for label in ["client_id", "client_secret", "Ocp-Apim-Subscription-Key", "Merchant-Serial-Number"] {
+    for label in [
+        "client_id",
+        "client_secret",
+        "Ocp-Apim-Subscription-Key",
+        "Merchant-Serial-Number",
+    ] {
         assert!(printed.contains(label), "{label} missing from:\n{printed}");
     }
-    let saved: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("data/demo-merchant.json")).unwrap()).unwrap();
+    let saved: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("data/demo-merchant.json")).unwrap(),
+    )
+    .unwrap();
     assert!(printed.contains(saved["client_secret"].as_str().unwrap()));
 
     let client = reqwest::Client::new();
-    assert_eq!(client.get(format!("{base}/health")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let token = client
         .post(format!("{base}/accesstoken/get"))
         .header("client_id", saved["client_id"].as_str().unwrap())
         .header("client_secret", saved["client_secret"].as_str().unwrap())
-        .header("Ocp-Apim-Subscription-Key", saved["subscription_key"].as_str().unwrap())
+        .header(
+            "Ocp-Apim-Subscription-Key",
+            saved["subscription_key"].as_str().unwrap(),
+        )
         .send()
         .await
         .unwrap();

@@ -1,0 +1,327 @@
+//! The outbox worker. It claims due rows with a lease, sends each with a
+//! timeout and a cap on the response it reads, records the attempt and
+//! schedules the next one; success is a 2xx and nothing else (redirects are
+//! not followed). Sends run concurrently up to a bound, so a receiver that
+//! hangs or answers slowly only ties up its own slots until the timeout.
+//!
+//! The worker sleeps until the next row is due or until [`Deliverer::wake`]
+//! is called after a commit, so an idle system delivers at once without
+//! busy-polling; a periodic poll picks up rows other processes wrote.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use tokio::sync::{Notify, Semaphore};
+use vipps_domain::Millis;
+use vipps_store::{
+    clock::Clock,
+    deliveries::{claim, record_attempt, AttemptRecord, Delivery, Faults},
+    Db, WriteError,
+};
+
+use crate::{schedule, signing};
+
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    /// Offsets from the first attempt of every webhook attempt.
+    pub webhook_offsets: Vec<Millis>,
+    pub timeout: Duration,
+    /// Most sends in flight at once.
+    pub concurrency: usize,
+    /// How long a claimed row is ours before another worker may take it.
+    pub lease_ms: Millis,
+    /// Bytes of a response body that are read and kept.
+    pub response_cap: usize,
+    /// Longest sleep while idle, to notice rows other processes wrote.
+    pub poll_interval: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            webhook_offsets: schedule::webhook_offsets(),
+            timeout: Duration::from_secs(10),
+            concurrency: 64,
+            lease_ms: 60_000,
+            response_cap: 20 * 1024,
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Deliverer {
+    db: Db,
+    clock: Clock,
+    cfg: Arc<DeliveryConfig>,
+    client: reqwest::Client,
+    wake: Arc<Notify>,
+    slots: Arc<Semaphore>,
+    /// Rows this process is sending now; never claimed twice from here.
+    in_flight: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Deliverer {
+    pub fn new(db: Db, clock: Clock, cfg: DeliveryConfig) -> Deliverer {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(cfg.timeout)
+            .user_agent("vipps-sandbox-webhooks/1")
+            .build()
+            .expect("an HTTP client");
+        Deliverer {
+            db,
+            clock,
+            slots: Arc::new(Semaphore::new(cfg.concurrency)),
+            cfg: Arc::new(cfg),
+            client,
+            wake: Arc::new(Notify::new()),
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// Tells the worker that rows may have become due (after a commit).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn spawn(&self) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move { me.run().await })
+    }
+
+    async fn run(self) {
+        loop {
+            match self.dispatch_due().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "delivery dispatch failed"),
+            }
+            let sleep = match self.db.next_due_at().await {
+                Ok(Some(at)) => {
+                    Duration::from_millis((at - self.clock.now()).clamp(0, i64::MAX) as u64)
+                }
+                _ => self.cfg.poll_interval,
+            }
+            .min(self.cfg.poll_interval);
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+            }
+        }
+    }
+
+    /// Claims what is due and starts sending it; returns how many started.
+    pub async fn dispatch_due(&self) -> anyhow::Result<usize> {
+        let free = self.slots.available_permits();
+        if free == 0 {
+            // Every slot is busy; wait for one rather than spin.
+            drop(self.slots.acquire().await?);
+            return Ok(0);
+        }
+        let now = self.clock.now();
+        let due = self.db.due_deliveries(now, free.min(512) as i64).await?;
+        let mut started = 0;
+        for d in due {
+            if !self.in_flight.lock().unwrap().insert(d.id.clone()) {
+                continue;
+            }
+            match self.db.write(claim(&d.id, now, self.cfg.lease_ms)).await {
+                Ok(()) => {}
+                Err(e) => {
+                    self.in_flight.lock().unwrap().remove(&d.id);
+                    if !matches!(e, WriteError::Conflict) {
+                        return Err(e.into());
+                    }
+                    continue;
+                }
+            }
+            let permit = self.slots.clone().acquire_owned().await?;
+            let me = self.clone();
+            started += 1;
+            tokio::spawn(async move {
+                let id = d.id.clone();
+                if let Err(e) = me.attempt(d).await {
+                    tracing::warn!(error = %e, delivery = %id, "delivery attempt not recorded");
+                }
+                me.in_flight.lock().unwrap().remove(&id);
+                drop(permit);
+                // A success may free the next event of the same payment.
+                me.wake();
+            });
+        }
+        Ok(started)
+    }
+
+    async fn attempt(&self, d: Delivery) -> anyhow::Result<()> {
+        let faults = self.db.faults(&d.msn).await.unwrap_or_default();
+        if chance(faults.drop) {
+            let rec = self.finish(
+                &d,
+                0,
+                Some("dropped by fault injection".into()),
+                None,
+                0,
+                true,
+            );
+            return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
+        }
+        if chance(faults.delay) && faults.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(faults.delay_ms.min(60_000))).await;
+        }
+        let secret = match d.target_id.as_deref() {
+            Some(id) if d.kind == "webhook" => match self.db.webhook(id).await? {
+                Some(w) => Some(w.secret),
+                None => {
+                    let rec = self.finish(&d, 0, Some("webhook deleted".into()), None, 0, false);
+                    let rec = AttemptRecord {
+                        next_attempt_at: None,
+                        ..rec
+                    };
+                    return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
+                }
+            },
+            _ => None,
+        };
+        let sends = if chance(faults.duplicate) { 2 } else { 1 };
+        for i in 0..sends {
+            let rec = self.send(&d, secret.as_deref()).await;
+            // A duplicate's first copy is logged but leaves the row pending.
+            let rec = if i + 1 < sends {
+                AttemptRecord {
+                    delivered: false,
+                    ..rec.clone()
+                }
+            } else {
+                rec
+            };
+            if i + 1 < sends {
+                self.db.write(log_only(&d.id, &rec)).await?;
+            } else {
+                self.db.write(record_attempt(&d.id, &rec)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One HTTP attempt, never longer than the timeout, reading at most the
+    /// response cap.
+    async fn send(&self, d: &Delivery, secret: Option<&str>) -> AttemptRecord {
+        let started = Instant::now();
+        let url: reqwest::Url = match d.url.parse() {
+            Ok(u) => u,
+            Err(_) => return self.finish(d, 0, Some("invalid url".into()), None, 0, false),
+        };
+        let mut req = self
+            .client
+            .post(url.clone())
+            .header("Content-Type", "application/json");
+        if let Some(secret) = secret {
+            let h = signing::sign(
+                secret,
+                &url,
+                &signing::http_date(self.clock.now()),
+                d.body.as_bytes(),
+            );
+            req = req
+                .header("x-ms-date", h.date)
+                .header("x-ms-content-sha256", h.content_sha256)
+                .header("Authorization", h.authorization);
+        }
+        let cap = self.cfg.response_cap;
+        let outcome = tokio::time::timeout(self.cfg.timeout, async {
+            let mut resp = req.body(d.body.clone()).send().await?;
+            let status = resp.status().as_u16();
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await? {
+                body.extend_from_slice(&chunk);
+                if body.len() >= cap {
+                    body.truncate(cap);
+                    break;
+                }
+            }
+            Ok::<_, reqwest::Error>((status, String::from_utf8_lossy(&body).into_owned()))
+        })
+        .await;
+        let ms = started.elapsed().as_millis() as i64;
+        match outcome {
+            Err(_) => self.finish(d, 0, Some("timeout".into()), None, ms, false),
+            Ok(Err(e)) => {
+                let kind = if e.is_connect() {
+                    "connect"
+                } else if e.is_timeout() {
+                    "timeout"
+                } else {
+                    "request"
+                };
+                self.finish(d, 0, Some(kind.into()), Some(e.to_string()), ms, false)
+            }
+            Ok(Ok((status, body))) => {
+                let ok = (200..300).contains(&status);
+                let kind = match status {
+                    200..=299 => None,
+                    300..=399 => Some("redirect".to_owned()),
+                    _ => Some("status".to_owned()),
+                };
+                self.finish(d, status as i64, kind, Some(body), ms, ok)
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        d: &Delivery,
+        status: i64,
+        kind: Option<String>,
+        resp: Option<String>,
+        ms: i64,
+        ok: bool,
+    ) -> AttemptRecord {
+        let now = self.clock.now();
+        let next = if ok {
+            None
+        } else {
+            schedule::next_attempt(
+                &self.cfg.webhook_offsets,
+                d.first_due_at,
+                d.attempts as usize + 1,
+            )
+            .map(|t| t.max(now))
+        };
+        AttemptRecord {
+            at: now,
+            status_code: status,
+            error_kind: kind,
+            response: resp,
+            latency_ms: ms,
+            next_attempt_at: next,
+            delivered: ok,
+        }
+    }
+}
+
+fn chance(p: f64) -> bool {
+    p > 0.0 && rand::random::<f64>() < p
+}
+
+/// Logs an attempt without moving the row (the first copy of a duplicate).
+fn log_only(id: &str, a: &AttemptRecord) -> vipps_store::WriteSet {
+    let mut w = record_attempt(id, a);
+    w.0.truncate(1);
+    w
+}
+
+/// The fault settings a merchant may set, validated.
+pub fn validate_faults(f: &Faults) -> Result<(), &'static str> {
+    let p = [f.drop, f.delay, f.duplicate];
+    if p.iter().any(|x| !(0.0..=1.0).contains(x) || x.is_nan()) {
+        return Err("probabilities must be between 0 and 1");
+    }
+    if f.delay_ms > 60_000 {
+        return Err("delayMs must be at most 60000");
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Webhooks API v1 (`specs/webhooks-v1.yaml`, BEHAVIOR.md §5), served under
+//! `/webhooks/v1/webhooks`. Registrations are per merchant; each has its own
+//! secret, shown once, that signs every delivery to it.
+
+use axum::{
+    body::Bytes,
+    extract::{rejection::BytesRejection, OriginalUri, Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{delete, get},
+    Json, Router,
+};
+use base64::Engine;
+use vipps_store::{
+    webhooks::{delete_webhook, insert_webhook, Webhook},
+    WriteError,
+};
+use vipps_wire::{epayment::ExtraDetail, webhooks as wire};
+
+use crate::{
+    auth::Merchant,
+    body,
+    problem::{raw, ApiProblem, PROBLEM_JSON},
+    service::{db_error, EVENT_TYPES},
+    AppState,
+};
+
+/// Registrations allowed per event type and merchant.
+pub const MAX_PER_EVENT: usize = 5;
+
+/// The Webhooks API's own problem body, which names the request path.
+fn problem(p: ApiProblem, instance: &str) -> Response {
+    let body = wire::ProblemDetails {
+        kind: format!(
+            "https://developer.vippsmobilepay.com/docs/APIs/webhooks-api/errors/#{}",
+            p.status
+        ),
+        title: p.title.clone(),
+        status: p.status,
+        detail: p.detail.clone(),
+        instance: instance.to_owned(),
+        trace_id: uuid::Uuid::new_v4().to_string(),
+        extra_details: p.field.map(|name| {
+            vec![ExtraDetail {
+                name,
+                reason: p.detail,
+            }]
+        }),
+    };
+    raw(
+        body.status,
+        PROBLEM_JSON,
+        serde_json::to_string(&body).expect("serialises"),
+    )
+}
+
+/// HTTPS as the real API demands; plain HTTP only to this machine, so local
+/// receivers work (a sandbox extension documented in the README).
+pub fn validate_url(s: &str) -> Result<(), ApiProblem> {
+    let bad = |why: &str| ApiProblem::bad_field("Invalid URL", "url", why);
+    if s.len() > 2048 {
+        return Err(bad("The url must be at most 2048 characters"));
+    }
+    let url = url::Url::parse(s).map_err(|_| bad("The url must be an absolute URL"))?;
+    let host = url.host_str().unwrap_or_default();
+    if host.is_empty() {
+        return Err(bad("The url must have a host"));
+    }
+    let local = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        _ => Err(bad(
+            "The url must use https (http is accepted only for 127.0.0.1 and localhost)",
+        )),
+    }
+}
+
+fn validate_events(events: &[String]) -> Result<Vec<String>, ApiProblem> {
+    if events.is_empty() {
+        return Err(ApiProblem::bad_field(
+            "Invalid events",
+            "events",
+            "At least one event type is required",
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for e in events {
+        if !EVENT_TYPES.contains(&e.as_str()) {
+            return Err(ApiProblem::bad_field(
+                "Invalid events",
+                "events",
+                format!("'{e}' is not a known event type"),
+            ));
+        }
+        if !out.contains(e) {
+            out.push(e.clone());
+        }
+    }
+    Ok(out)
+}
+
+async fn register(
+    State(st): State<AppState>,
+    m: Merchant,
+    OriginalUri(uri): OriginalUri,
+    b: Result<Bytes, BytesRejection>,
+) -> Response {
+    let r: Result<Response, ApiProblem> = async {
+        let raw_body = body::bytes(b)?;
+        let req: wire::RegisterRequest = body::json(&raw_body)?;
+        validate_url(&req.url)?;
+        let events = validate_events(&req.events)?;
+        let existing = st.db.webhooks(&m.msn).await?;
+        if let Some(full) = events
+            .iter()
+            .find(|e| existing.iter().filter(|w| w.events.contains(e)).count() >= MAX_PER_EVENT)
+        {
+            return Err(ApiProblem::bad_field(
+                "Too many webhooks",
+                "events",
+                format!("At most {MAX_PER_EVENT} webhooks may be registered for '{full}'"),
+            ));
+        }
+        let secret_bytes: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
+        let hook = Webhook {
+            id: uuid::Uuid::new_v4().to_string(),
+            msn: m.msn.clone(),
+            url: req.url,
+            events,
+            secret: base64::engine::general_purpose::STANDARD.encode(secret_bytes),
+            created_at: st.clock.now(),
+        };
+        st.db.write(insert_webhook(&hook)).await.map_err(db_error)?;
+        let body = wire::RegisterResponse {
+            id: hook.id,
+            secret: hook.secret,
+        };
+        Ok((StatusCode::CREATED, Json(body)).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|p| problem(p, uri.path()))
+}
+
+async fn list(State(st): State<AppState>, m: Merchant, OriginalUri(uri): OriginalUri) -> Response {
+    match st.db.webhooks(&m.msn).await {
+        Ok(hooks) => {
+            let webhooks = hooks
+                .into_iter()
+                .map(|w| wire::Webhook {
+                    id: w.id,
+                    url: w.url,
+                    events: w.events,
+                })
+                .collect();
+            Json(wire::QueryResponse { webhooks }).into_response()
+        }
+        Err(e) => problem(e.into(), uri.path()),
+    }
+}
+
+async fn remove(
+    State(st): State<AppState>,
+    m: Merchant,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Response {
+    match st.db.write(delete_webhook(&m.msn, &id)).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        // No row of this merchant has that id: someone else's is not found either.
+        Err(WriteError::Conflict) => problem(
+            ApiProblem::new(404, "Not found", format!("No webhook with id '{id}'")),
+            uri.path(),
+        ),
+        Err(e) => problem(db_error(e), uri.path()),
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks/v1/webhooks", get(list).post(register))
+        .route("/webhooks/v1/webhooks/{id}", delete(remove))
+}

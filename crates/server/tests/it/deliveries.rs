@@ -1,0 +1,331 @@
+//! The delivery engine (RELIABILITY.md D2–D8): retries on the sandbox clock,
+//! order per payment, what counts as success, isolation from slow receivers,
+//! fault injection and the inspection API.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use vipps_delivery::{schedule::webhook_offsets, DeliveryConfig};
+use vipps_server::Config;
+
+use crate::{
+    common::{eventually, TestApp},
+    receiver::Receiver,
+    webhooks::ALL_EVENTS,
+};
+
+const CREATED: &str = "epayments.payment.created.v1";
+
+/// Waits until the delivery of `event_type` for `reference` has `n` attempts.
+async fn attempts_of(app: &TestApp, event_type: &str, n: usize) -> Value {
+    eventually(&format!("{n} attempts of {event_type}"), || async {
+        app.deliveries()
+            .await
+            .into_iter()
+            .find(|d| d["eventType"] == event_type && d["attempts"].as_array().unwrap().len() >= n)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_on_the_documented_schedule_until_they_fail_for_good() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    rx.answer(500);
+    app.webhook(&rx.url, &[CREATED]).await;
+    app.create("order-retry-0001", 1_000).await;
+
+    let d = attempts_of(&app, CREATED, 1).await;
+    let t0 = d["firstDueAt"].as_i64().unwrap();
+    let offsets = webhook_offsets();
+    assert_eq!(d["attempts"][0]["statusCode"], 500);
+    assert_eq!(d["attempts"][0]["errorKind"], "status");
+    assert_eq!(d["nextAttemptAt"], t0 + offsets[1]);
+
+    // Nothing more happens until the clock reaches the next offset.
+    app.advance_clock(4).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(rx.received().len(), 1);
+    app.advance_clock(1).await;
+    let d = attempts_of(&app, CREATED, 2).await;
+    assert_eq!(d["nextAttemptAt"], t0 + offsets[2]);
+    app.advance_clock(300).await;
+    let d = attempts_of(&app, CREATED, 3).await;
+    assert_eq!(d["nextAttemptAt"], t0 + offsets[3]);
+    assert_eq!(d["status"], "pending");
+
+    // Seven days later every remaining attempt has been made, then it failed.
+    app.advance_clock(7 * 24 * 3600).await;
+    let d = eventually("the delivery to fail", || async {
+        app.deliveries()
+            .await
+            .into_iter()
+            .find(|d| d["status"] == "failed")
+    })
+    .await;
+    assert_eq!(d["attempts"].as_array().unwrap().len(), offsets.len());
+    assert_eq!(rx.received().len(), offsets.len());
+    assert!(d["attempts"].as_array().unwrap().last().unwrap()["nextAttemptAt"].is_null());
+    // A failed delivery is never sent again on its own.
+    app.advance_clock(30 * 24 * 3600).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(rx.received().len(), offsets.len());
+}
+
+#[tokio::test]
+async fn a_failing_event_holds_back_that_payments_later_events_but_not_other_payments() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    rx.fail_bodies_containing("order-held-0001");
+    app.webhook(&rx.url, &ALL_EVENTS).await;
+    app.create("order-held-0001", 1_000).await;
+    app.approve("order-held-0001").await;
+    assert_eq!(
+        app.modify("order-held-0001", "capture", "c", 1_000)
+            .await
+            .status(),
+        200
+    );
+    app.create("order-free-0001", 1_000).await;
+    app.approve("order-free-0001").await;
+
+    // The other payment's events all arrive, in order.
+    let free = eventually("the other payment's events", || async {
+        let names: Vec<String> = rx
+            .received()
+            .iter()
+            .map(|r| r.json())
+            .filter(|v| v["reference"] == "order-free-0001")
+            .map(|v| v["name"].as_str().unwrap().to_owned())
+            .collect();
+        (names.len() == 2).then_some(names)
+    })
+    .await;
+    assert_eq!(free, ["CREATED", "AUTHORIZED"]);
+    // The held payment got only its first event, attempted once.
+    let held: Vec<Value> = rx
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|v| v["reference"] == "order-held-0001")
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["name"], "CREATED");
+
+    // Once the receiver recovers, the retry succeeds and the rest follow in order.
+    rx.stop_failing();
+    app.advance_clock(5).await;
+    let names = eventually("the held events", || async {
+        let names: Vec<String> = rx
+            .received()
+            .iter()
+            .map(|r| r.json())
+            .filter(|v| v["reference"] == "order-held-0001")
+            .map(|v| v["name"].as_str().unwrap().to_owned())
+            .collect();
+        (names.len() == 4).then_some(names)
+    })
+    .await;
+    assert_eq!(names, ["CREATED", "CREATED", "AUTHORIZED", "CAPTURED"]);
+}
+
+#[tokio::test]
+async fn redirects_timeouts_and_refused_connections_are_failures() {
+    let cfg = Config {
+        delivery: DeliveryConfig {
+            timeout: Duration::from_millis(300),
+            ..DeliveryConfig::default()
+        },
+        ..Config::default()
+    };
+    let app = TestApp::spawn_with(cfg).await;
+    let redirecting = Receiver::start().await;
+    redirecting.answer(302);
+    let hanging = Receiver::start().await;
+    hanging.delay(5_000);
+    // A port nothing listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hooks", l.local_addr().unwrap())
+    };
+    app.webhook(&redirecting.url, &[CREATED]).await;
+    app.webhook(&hanging.url, &[CREATED]).await;
+    app.webhook(&closed, &[CREATED]).await;
+    app.create("order-fail-0001", 1_000).await;
+
+    let all = eventually("three failed first attempts", || async {
+        let d = app.deliveries().await;
+        (d.len() == 3
+            && d.iter()
+                .all(|d| d["attempts"].as_array().unwrap().len() == 1))
+        .then_some(d)
+    })
+    .await;
+    let kind = |url: &str| {
+        let d = all.iter().find(|d| d["url"] == url).unwrap();
+        assert_eq!(d["status"], "pending", "{url} is retried");
+        (
+            d["attempts"][0]["statusCode"].as_i64().unwrap(),
+            d["attempts"][0]["errorKind"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(kind(&redirecting.url), (302, "redirect".to_owned()));
+    assert_eq!(kind(&hanging.url), (0, "timeout".to_owned()));
+    assert_eq!(kind(&closed), (0, "connect".to_owned()));
+    // The redirect target was never visited.
+    assert!(redirecting
+        .received()
+        .iter()
+        .all(|r| r.path_and_query.starts_with("/hooks")));
+}
+
+#[tokio::test]
+async fn a_hanging_receiver_does_not_hold_up_another_and_huge_answers_are_capped() {
+    let cfg = Config {
+        delivery: DeliveryConfig {
+            timeout: Duration::from_secs(5),
+            ..DeliveryConfig::default()
+        },
+        ..Config::default()
+    };
+    let app = TestApp::spawn_with(cfg).await;
+    let hanging = Receiver::start().await;
+    hanging.delay(4_000);
+    let huge = Receiver::start().await;
+    huge.pad_answers(10 * 1024 * 1024);
+    app.webhook(&hanging.url, &[CREATED]).await;
+    app.webhook(&huge.url, &[CREATED]).await;
+    app.create("order-slow-0001", 1_000).await;
+
+    let d = eventually("the huge answer's delivery", || async {
+        app.deliveries()
+            .await
+            .into_iter()
+            .find(|d| d["url"] == huge.url && d["status"] == "delivered")
+    })
+    .await;
+    // Done while the hanging receiver still holds its request.
+    let slow = app
+        .deliveries()
+        .await
+        .into_iter()
+        .find(|d| d["url"] == hanging.url)
+        .unwrap();
+    assert_eq!(slow["attempts"].as_array().unwrap().len(), 0);
+    let kept = d["attempts"][0]["response"].as_str().unwrap().len();
+    assert_eq!(kept, 20 * 1024);
+    // The API answers meanwhile.
+    assert_eq!(app.payment("order-slow-0001").await["state"], "CREATED");
+}
+
+#[tokio::test]
+async fn fault_injection_drops_and_duplicates() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    app.webhook(&rx.url, &[CREATED]).await;
+    let faults = app.url(&format!(
+        "/sandbox/v1/merchants/{}/delivery-faults",
+        app.merchant.msn
+    ));
+
+    let r = app
+        .client
+        .post(&faults)
+        .json(&json!({"drop": 1.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.create("order-drop-0001", 1_000).await;
+    let d = eventually("the dropped delivery", || async {
+        app.deliveries()
+            .await
+            .into_iter()
+            .find(|d| d["status"] == "delivered")
+    })
+    .await;
+    assert_eq!(d["attempts"][0]["errorKind"], "dropped by fault injection");
+    assert!(rx.received().is_empty());
+
+    let r = app
+        .client
+        .post(&faults)
+        .json(&json!({"duplicate": 1.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.create("order-dup-00001", 1_000).await;
+    let got = rx.wait_for(2).await;
+    assert_eq!(got[0].body, got[1].body);
+
+    for bad in [
+        json!({"drop": 1.5}),
+        json!({"drop": -0.1}),
+        json!({"delayMs": 999_999}),
+        json!({"bogus": 1}),
+    ] {
+        assert_eq!(
+            app.client
+                .post(&faults)
+                .json(&bad)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            400,
+            "{bad}"
+        );
+    }
+    let r = app
+        .client
+        .post(app.url("/sandbox/v1/merchants/999999/delivery-faults"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let current: Value = app
+        .client
+        .get(&faults)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["duplicate"], 1.0);
+}
+
+#[tokio::test]
+async fn a_delivery_can_be_resent_by_hand() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    app.webhook(&rx.url, &[CREATED]).await;
+    app.create("order-resend-001", 1_000).await;
+    rx.wait_for(1).await;
+    let d = eventually("the delivery", || async {
+        app.deliveries()
+            .await
+            .into_iter()
+            .find(|d| d["status"] == "delivered")
+    })
+    .await;
+    let id = d["id"].as_str().unwrap();
+    let r = app
+        .client
+        .post(app.url(&format!("/sandbox/v1/deliveries/{id}/retry")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let got = rx.wait_for(2).await;
+    assert_eq!(got[0].body, got[1].body);
+    let r = app
+        .client
+        .post(app.url("/sandbox/v1/deliveries/no-such-id/retry"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

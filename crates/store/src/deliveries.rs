@@ -1,0 +1,273 @@
+//! The outbox of outgoing calls and the log of their attempts
+//! (RELIABILITY.md D1–D8).
+//!
+//! Rows are written by [`enqueue_webhooks`] inside the transaction of the
+//! change they report. Workers claim due rows with a lease — a conditional
+//! UPDATE, never a transaction held across the HTTP call — so several
+//! processes on one database never send the same attempt twice, and a row
+//! whose worker died is claimed again when its lease runs out.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{any::AnyRow, Row};
+
+use crate::{Db, WriteSet};
+
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    pub id: String,
+    pub msn: String,
+    pub kind: String,
+    pub target_id: Option<String>,
+    pub url: String,
+    pub event_type: String,
+    pub order_key: String,
+    pub seq: i64,
+    pub body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub first_due_at: i64,
+    pub next_attempt_at: i64,
+    pub last_status: Option<i64>,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "id, msn, kind, target_id, url, event_type, order_key, seq, body, status, attempts, \
+     first_due_at, next_attempt_at, last_status, created_at, completed_at";
+
+fn delivery(r: &AnyRow) -> Delivery {
+    Delivery {
+        id: r.get(0),
+        msn: r.get(1),
+        kind: r.get(2),
+        target_id: r.get(3),
+        url: r.get(4),
+        event_type: r.get(5),
+        order_key: r.get(6),
+        seq: r.get(7),
+        body: r.get(8),
+        status: r.get(9),
+        attempts: r.get(10),
+        first_due_at: r.get(11),
+        next_attempt_at: r.get(12),
+        last_status: r.get(13),
+        created_at: r.get(14),
+        completed_at: r.get(15),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub at: i64,
+    pub status_code: i64,
+    pub error_kind: Option<String>,
+    pub response: Option<String>,
+    pub latency_ms: i64,
+    pub next_attempt_at: Option<i64>,
+}
+
+/// Fault injection for one merchant's deliveries; probabilities in [0, 1].
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Faults {
+    #[serde(default)]
+    pub drop: f64,
+    #[serde(default)]
+    pub delay: f64,
+    #[serde(default)]
+    pub delay_ms: u64,
+    #[serde(default)]
+    pub duplicate: f64,
+}
+
+/// Appends, to a state change's write set, one webhook delivery per
+/// registration of `msn` that subscribes to `event_type`. The fan-out happens
+/// in SQL inside the same transaction, so a registration is either seen or
+/// not, and nothing is read outside the commit.
+#[allow(clippy::too_many_arguments)]
+pub fn enqueue_webhooks(
+    w: &mut WriteSet,
+    event_id: &str,
+    msn: &str,
+    reference: &str,
+    event_type: &str,
+    seq: i64,
+    body: &str,
+    now: i64,
+) {
+    w.push(
+        "INSERT INTO deliveries (id, msn, kind, target_id, url, event_type, order_key, seq, body, status, attempts, \
+         first_due_at, next_attempt_at, lease_until, created_at) \
+         SELECT $1 || '-' || wh.id, wh.msn, 'webhook', wh.id, wh.url, $2, wh.id || '/' || $3, $4, $5, 'pending', 0, \
+         $6, $6, 0, $6 FROM webhooks wh WHERE wh.msn = $7 AND wh.events LIKE $8",
+        vec![
+            event_id.into(),
+            event_type.into(),
+            reference.into(),
+            seq.into(),
+            body.into(),
+            now.into(),
+            msn.into(),
+            format!("% {event_type} %").into(),
+        ],
+    );
+}
+
+impl Db {
+    /// Ids of rows that may be attempted now: due, not leased, and with no
+    /// earlier row of the same order key still pending.
+    pub async fn due_deliveries(&self, now: i64, limit: i64) -> anyhow::Result<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+             AND d.lease_until < $1 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = d.order_key \
+             AND e.seq < d.seq AND e.status = 'pending') ORDER BY d.next_attempt_at, d.seq LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.iter().map(delivery).collect())
+    }
+
+    /// When the earliest pending row falls due (for the worker's sleep).
+    pub async fn next_due_at(&self) -> anyhow::Result<Option<i64>> {
+        let row =
+            sqlx::query("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
+                .fetch_one(self.pool())
+                .await?;
+        Ok(row.try_get::<Option<i64>, _>(0).ok().flatten())
+    }
+
+    pub async fn delivery(&self, id: &str) -> anyhow::Result<Option<Delivery>> {
+        let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.as_ref().map(delivery))
+    }
+
+    pub async fn deliveries(&self, msn: Option<&str>, limit: i64) -> anyhow::Result<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE ($1 IS NULL OR msn = $1) ORDER BY created_at DESC, seq DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(msn)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.iter().map(delivery).collect())
+    }
+
+    pub async fn attempts(&self, delivery_id: &str) -> anyhow::Result<Vec<Attempt>> {
+        let rows = sqlx::query(
+            "SELECT at, status_code, error_kind, response, latency_ms, next_attempt_at FROM delivery_attempts \
+             WHERE delivery_id = $1 ORDER BY id",
+        )
+        .bind(delivery_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Attempt {
+                at: r.get(0),
+                status_code: r.get(1),
+                error_kind: r.get(2),
+                response: r.get(3),
+                latency_ms: r.get(4),
+                next_attempt_at: r.get(5),
+            })
+            .collect())
+    }
+
+    pub async fn faults(&self, msn: &str) -> anyhow::Result<Faults> {
+        let row = sqlx::query("SELECT config FROM delivery_faults WHERE msn = $1")
+            .bind(msn)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row
+            .and_then(|r| serde_json::from_str(&r.get::<String, _>(0)).ok())
+            .unwrap_or_default())
+    }
+
+    pub async fn set_faults(&self, msn: &str, faults: &Faults) -> anyhow::Result<()> {
+        let mut w = WriteSet::new();
+        w.push(
+            "INSERT INTO delivery_faults (msn, config) VALUES ($1, $2) \
+             ON CONFLICT (msn) DO UPDATE SET config = excluded.config",
+            vec![msn.into(), serde_json::to_string(faults)?.into()],
+        );
+        Ok(self.write(w).await?)
+    }
+}
+
+/// Takes a due row for `lease_ms`; a conflict means another worker has it.
+pub fn claim(id: &str, now: i64, lease_ms: i64) -> WriteSet {
+    let mut w = WriteSet::new();
+    w.push_checked(
+        "UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND status = 'pending' AND lease_until < $3 \
+         AND next_attempt_at <= $3",
+        vec![(now + lease_ms).into(), id.into(), now.into()],
+    );
+    w
+}
+
+/// What one attempt came to, for the attempt log and the row's next state.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub at: i64,
+    pub status_code: i64,
+    pub error_kind: Option<String>,
+    pub response: Option<String>,
+    pub latency_ms: i64,
+    /// `None` when the row is finished (delivered, or failed for good).
+    pub next_attempt_at: Option<i64>,
+    pub delivered: bool,
+}
+
+/// Logs an attempt and moves the row on: delivered, failed, or due again.
+pub fn record_attempt(id: &str, a: &AttemptRecord) -> WriteSet {
+    let mut w = WriteSet::new();
+    w.push(
+        "INSERT INTO delivery_attempts (delivery_id, at, status_code, error_kind, response, latency_ms, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vec![
+            id.into(),
+            a.at.into(),
+            a.status_code.into(),
+            a.error_kind.clone().into(),
+            a.response.clone().into(),
+            a.latency_ms.into(),
+            a.next_attempt_at.into(),
+        ],
+    );
+    let (status, next, completed) = match (a.delivered, a.next_attempt_at) {
+        (true, _) => (DELIVERED, a.at, Some(a.at)),
+        (false, Some(next)) => (PENDING, next, None),
+        (false, None) => (FAILED, a.at, Some(a.at)),
+    };
+    w.push(
+        "UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = 0, \
+         last_status = $3, completed_at = $4 WHERE id = $5",
+        vec![status.into(), next.into(), a.status_code.into(), completed.into(), id.into()],
+    );
+    w
+}
+
+/// Makes a row due now again, whatever its state (manual retry).
+pub fn retry_now(id: &str, now: i64) -> WriteSet {
+    let mut w = WriteSet::new();
+    w.push_checked(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_until = 0, completed_at = NULL WHERE id = $2",
+        vec![now.into(), id.into()],
+    );
+    w
+}
