@@ -24,6 +24,9 @@ use vipps_store::{
 
 use crate::{schedule, signing};
 
+/// Pause between a wake-up and the poll it triggers.
+const WAKE_DEBOUNCE: Duration = Duration::from_millis(5);
+
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
     /// Offsets from the first attempt of every webhook attempt.
@@ -108,7 +111,11 @@ impl Deliverer {
             }
             .min(self.cfg.poll_interval);
             tokio::select! {
-                _ = self.wake.notified() => {}
+                _ = self.wake.notified() => {
+                    // Commits come in bursts under load: let a few more land
+                    // so one poll picks them all up.
+                    tokio::time::sleep(WAKE_DEBOUNCE).await;
+                }
                 _ = tokio::time::sleep(sleep) => {}
             }
         }

@@ -1,9 +1,241 @@
-//! The simulated payer's pages.
+//! The simulated payer's pages (BEHAVIOR.md §4.6): what the real Vipps
+//! MobilePay landing page and app do for a payer, as plain server-rendered
+//! HTML.
+//!
+//! - `/` explains the sandbox and lists the seeded test payers;
+//! - `/landing?token=T` is where a payment's `redirectUrl` points: the payer
+//!   enters (or confirms) a phone number;
+//! - `/app/pay?token=T&phone=P` is "the app": Approve or Reject;
+//! - `/app?phone=P` is a phone's inbox, where PUSH_MESSAGE payments wait;
+//! - `/qr/{token}.svg|png` is the QR code a QR-flow `redirectUrl` points at.
+//!
+//! Every state change goes through [`crate::service`], exactly like a force
+//! approve, so the API, its events and webhooks see a page approval as a real
+//! one. Forms are POST followed by a 303 redirect, so reloading a result page
+//! never repeats an approval.
 
-use axum::Router;
+mod pages;
+mod qr;
 
-use crate::AppState;
+use askama::Template;
+use axum::{
+    extract::rejection::{FormRejection, QueryRejection},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Form, Router,
+};
+use serde::Deserialize;
+use vipps_domain::{epayment::Payment, ids::normalise_phone};
+
+use crate::{problem::ApiProblem, service, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(pages::home))
+        .route("/landing", get(pages::landing).post(pages::submit_phone))
+        .route("/app", get(pages::inbox))
+        .route("/app/pay", get(pages::app))
+        .route("/app/approve", post(pages::approve))
+        .route("/app/reject", post(pages::reject))
+        .route("/qr/{file}", get(qr::image))
+}
+
+/// Query strings and form bodies of every page: each handler takes what it
+/// needs and reports a missing field as a 400 page, never a bare rejection.
+#[derive(Debug, Default, Deserialize)]
+struct Params {
+    token: Option<String>,
+    phone: Option<String>,
+    size: Option<String>,
+}
+
+impl Params {
+    fn query(q: Result<axum::extract::Query<Params>, QueryRejection>) -> Result<Params, ErrorPage> {
+        q.map(|q| q.0)
+            .map_err(|_| ErrorPage::bad_request("The link is malformed"))
+    }
+
+    fn form(f: Result<Form<Params>, FormRejection>) -> Result<Params, ErrorPage> {
+        f.map(|f| f.0)
+            .map_err(|_| ErrorPage::bad_request("The form could not be read"))
+    }
+
+    fn token(&self) -> Result<&str, ErrorPage> {
+        match self.token.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => Ok(t),
+            _ => Err(ErrorPage::bad_request(
+                "The link has no payment token: open the link the merchant gave you",
+            )),
+        }
+    }
+
+    /// The phone number as an MSISDN (`4791234567`), however it was typed.
+    fn phone(&self) -> Result<String, ErrorPage> {
+        match self.phone.as_deref().map(str::trim) {
+            None | Some("") => Err(ErrorPage::bad_request("A phone number is required")),
+            Some(p) => normalise_phone(p).ok_or_else(|| ErrorPage {
+                status: StatusCode::BAD_REQUEST,
+                title: "Invalid phone number".into(),
+                detail: invalid_phone(p),
+                return_url: None,
+            }),
+        }
+    }
+}
+
+fn invalid_phone(typed: &str) -> String {
+    format!(
+        "\"{typed}\" is not a valid phone number. Use 8 digits for a Norwegian number, \
+         or the country code and number, e.g. 4791234567."
+    )
+}
+
+/// Renders a page; a template that fails to render is our bug, logged.
+fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                // Pages show live payment state; a cached one would mislead.
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "page failed to render").into_response()
+        }
+    }
+}
+
+/// A 303 to `url`, or `None` if it cannot be a `Location` header.
+fn see_other(url: &str) -> Option<Response> {
+    let location = HeaderValue::from_str(url).ok()?;
+    Some((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
+}
+
+/// `url` if it is safe to put in an `href`: return URLs may use any scheme
+/// (`myapp://`), but a script URL in a link would run on our page.
+fn link(url: Option<&str>) -> Option<String> {
+    let url = url?;
+    let scheme = url.split_once(':')?.0.trim().to_ascii_lowercase();
+    (!matches!(scheme.as_str(), "javascript" | "data" | "vbscript")).then(|| url.to_owned())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: StatusCode,
+    title: String,
+    detail: String,
+    return_url: Option<String>,
+}
+
+impl ErrorPage {
+    fn bad_request(detail: &str) -> Self {
+        ErrorPage {
+            status: StatusCode::BAD_REQUEST,
+            title: "Bad request".into(),
+            detail: detail.into(),
+            return_url: None,
+        }
+    }
+
+    fn not_found() -> Self {
+        ErrorPage {
+            status: StatusCode::NOT_FOUND,
+            title: "Payment not found".into(),
+            detail:
+                "There is no payment for this link. It may be mistyped, or from another sandbox."
+                    .into(),
+            return_url: None,
+        }
+    }
+
+    /// The same error, with a way back to the merchant.
+    fn back_to(mut self, p: &Payment) -> Self {
+        self.return_url = link(p.return_url.as_deref());
+        self
+    }
+}
+
+impl From<ApiProblem> for ErrorPage {
+    fn from(p: ApiProblem) -> Self {
+        ErrorPage {
+            status: StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            title: p.title,
+            detail: p.detail,
+            return_url: None,
+        }
+    }
+}
+
+impl From<anyhow::Error> for ErrorPage {
+    fn from(e: anyhow::Error) -> Self {
+        ApiProblem::from(e).into()
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        render(self.status, &self)
+    }
+}
+
+fn respond(r: Result<Response, ErrorPage>) -> Response {
+    r.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The payment behind a token, as stored.
+async fn by_token(st: &AppState, token: &str) -> Result<Payment, ErrorPage> {
+    // Tokens are short hex strings; anything huge is no token of ours.
+    if token.len() > 200 {
+        return Err(ErrorPage::not_found());
+    }
+    st.db
+        .payment_by_token(token)
+        .await?
+        .map(|s| s.payment)
+        .ok_or_else(ErrorPage::not_found)
+}
+
+/// The payment behind a token as of now: a due expiry is persisted first, so
+/// the page shows the state the API would report.
+async fn current(st: &AppState, token: &str) -> Result<Payment, ErrorPage> {
+    let p = by_token(st, token).await?;
+    service::settled(st, &p.msn, &p.reference, st.clock.now())
+        .await?
+        .map(|s| s.payment)
+        .ok_or_else(ErrorPage::not_found)
+}
+
+/// The name payers see: the merchant's, or its MSN if it has none.
+async fn merchant_name(st: &AppState, msn: &str) -> Result<String, ErrorPage> {
+    Ok(st
+        .db
+        .merchant_by_msn(msn)
+        .await?
+        .map(|m| m.name)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| msn.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link;
+
+    #[test]
+    fn script_urls_never_become_links() {
+        assert_eq!(
+            link(Some("https://shop.example/r?x=1")).as_deref(),
+            Some("https://shop.example/r?x=1")
+        );
+        assert_eq!(link(Some("myapp://done")).as_deref(), Some("myapp://done"));
+        assert_eq!(link(Some("JavaScript://%0aalert(1)")), None);
+        assert_eq!(link(Some(" data://text/html,x")), None);
+        assert_eq!(link(None), None);
+    }
 }

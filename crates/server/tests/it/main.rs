@@ -3,7 +3,11 @@
 
 mod accesstoken;
 mod common;
+mod deliveries;
 mod epayment;
 mod epayment_errors;
 mod idempotency;
 mod inspection;
+mod receiver;
+mod web;
+mod webhooks;
