@@ -38,22 +38,36 @@ impl Db {
         key: &str,
         now: i64,
     ) -> anyhow::Result<Option<Record>> {
-        let row = sqlx::query(
-            "SELECT fingerprint, status, body, created_at FROM idempotency WHERE msn = $1 AND scope = $2 AND key = $3",
-        )
-        .bind(msn)
-        .bind(scope)
-        .bind(key)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row
-            .map(|r| Record {
-                fingerprint: r.get(0),
-                status: r.get::<i64, _>(1) as u16,
-                body: r.get(2),
-                created_at: r.get(3),
-            })
-            .filter(|r| now - r.created_at < RETENTION_MS))
+        const SQL: &str =
+            "SELECT fingerprint, status, body, created_at FROM idempotency WHERE msn = $1 AND scope = $2 AND key = $3";
+        let record = match self.fast_read(|c| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached(SQL)?
+                .query_row([msn, scope, key], |r| {
+                    Ok(Record {
+                        fingerprint: r.get(0)?,
+                        status: r.get::<_, i64>(1)? as u16,
+                        body: r.get(2)?,
+                        created_at: r.get(3)?,
+                    })
+                })
+                .optional()
+        }) {
+            Some(record) => record?,
+            None => sqlx::query(SQL)
+                .bind(msn)
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await?
+                .map(|r| Record {
+                    fingerprint: r.get(0),
+                    status: r.get::<i64, _>(1) as u16,
+                    body: r.get(2),
+                    created_at: r.get(3),
+                }),
+        };
+        Ok(record.filter(|r| now - r.created_at < RETENTION_MS))
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod deliveries;
+mod fast_read;
 pub mod idempotency;
 pub mod merchants;
 pub mod payments;
@@ -40,6 +41,8 @@ pub struct Db {
     pool: AnyPool,
     writer: writer::Writer,
     request_log: tokio::sync::mpsc::Sender<requests::RequestRecord>,
+    /// The database file, on SQLite: hot reads go to it directly.
+    sqlite_file: Option<std::sync::Arc<str>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -103,16 +106,29 @@ impl Db {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await,
         }
         .context("cannot apply migrations")?;
-        let writer = writer::Writer::start(backend, &pool).await?;
+        let sqlite_file = sqlite_path(&url).map(std::sync::Arc::from);
+        let writer = writer::Writer::start(backend, &pool, sqlite_file.as_deref())?;
         let (request_log, log_rx) = tokio::sync::mpsc::channel(requests::BACKLOG);
         let db = Db {
             backend,
             pool,
             writer,
             request_log,
+            sqlite_file,
         };
         tokio::spawn(requests::flush_loop(db.clone(), log_rx));
         Ok(db)
+    }
+
+    /// On SQLite, runs a read directly on this thread (see [`fast_read`]);
+    /// `None` on PostgreSQL.
+    pub(crate) fn fast_read<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<anyhow::Result<T>> {
+        self.sqlite_file
+            .as_deref()
+            .map(|path| fast_read::read(path, f))
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -128,6 +144,12 @@ impl Db {
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
+}
+
+/// The file behind a `sqlite://path?…` URL.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://")?;
+    Some(rest.split('?').next().unwrap_or(rest).to_owned())
 }
 
 /// Makes sure the folder of a SQLite file exists and that the file is created.

@@ -36,12 +36,29 @@ pub struct StoredEvent {
 
 impl Db {
     pub async fn payment(&self, msn: &str, reference: &str) -> anyhow::Result<Option<Stored>> {
-        let row =
-            sqlx::query("SELECT body, version FROM payments WHERE msn = $1 AND reference = $2")
-                .bind(msn)
-                .bind(reference)
-                .fetch_optional(self.pool())
-                .await?;
+        const SQL: &str = "SELECT body, version FROM payments WHERE msn = $1 AND reference = $2";
+        if let Some(row) = self.fast_read(|c| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached(SQL)?
+                .query_row([msn, reference], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .optional()
+        }) {
+            return row?
+                .map(|(body, version)| {
+                    Ok(Stored {
+                        payment: serde_json::from_str(&body)?,
+                        version,
+                    })
+                })
+                .transpose();
+        }
+        let row = sqlx::query(SQL)
+            .bind(msn)
+            .bind(reference)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(stored).transpose()
     }
 
