@@ -1,6 +1,7 @@
 //! `vipps-sandbox`: parse arguments, then hand over to the library crates.
 
 mod bench;
+mod bench_deliveries;
 
 use std::{net::SocketAddr, path::Path, time::SystemTime};
 
@@ -44,6 +45,9 @@ enum Command {
     },
     /// Run full ePayment lifecycles against a running server and report throughput.
     Bench(bench::Args),
+    /// Drain a webhook outbox backlog in-process to a local receiver and report
+    /// delivery throughput and commit-to-arrival latency.
+    BenchDeliveries(bench_deliveries::Args),
 }
 
 #[derive(Subcommand)]
@@ -131,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::BenchDeliveries(args) => bench_deliveries::run(args).await,
     }
 }
 

@@ -29,24 +29,40 @@ const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 /// log drops rows rather than grow without bound or slow the API down.
 pub(crate) const BACKLOG: usize = 100_000;
 
-fn insert(w: &mut WriteSet, r: RequestRecord) {
-    w.push(
-        "INSERT INTO requests (at, msn, method, path, status, latency_us, system_name, system_version, \
-         plugin_name, plugin_version, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        vec![
-            r.at.into(),
-            r.msn.into(),
-            r.method.into(),
-            r.path.into(),
-            r.status.into(),
-            r.latency_us.into(),
-            r.system_name.into(),
-            r.system_version.into(),
-            r.plugin_name.into(),
-            r.plugin_version.into(),
-            r.idempotency_key.into(),
-        ],
-    );
+/// One statement for a whole flush: the rows travel as one JSON array
+/// parameter and the database expands it, so a flush is one round trip.
+const INSERT_SQLITE: &str = "INSERT INTO requests (at, msn, method, path, status, latency_us, system_name, \
+     system_version, plugin_name, plugin_version, idempotency_key) \
+     SELECT json_extract(value, '$.at'), json_extract(value, '$.msn'), json_extract(value, '$.method'), \
+     json_extract(value, '$.path'), json_extract(value, '$.status'), json_extract(value, '$.latency_us'), \
+     json_extract(value, '$.system_name'), json_extract(value, '$.system_version'), \
+     json_extract(value, '$.plugin_name'), json_extract(value, '$.plugin_version'), \
+     json_extract(value, '$.idempotency_key') FROM json_each($1)";
+const INSERT_POSTGRES: &str =
+    "INSERT INTO requests (at, msn, method, path, status, latency_us, system_name, \
+     system_version, plugin_name, plugin_version, idempotency_key) \
+     SELECT at, msn, method, path, status, latency_us, system_name, system_version, plugin_name, \
+     plugin_version, idempotency_key FROM json_populate_recordset(NULL::requests, $1::json)";
+
+fn insert_all(db: &Db, rows: &[RequestRecord]) -> WriteSet {
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "at": r.at, "msn": r.msn, "method": r.method, "path": r.path, "status": r.status,
+                "latency_us": r.latency_us, "system_name": r.system_name, "system_version": r.system_version,
+                "plugin_name": r.plugin_name, "plugin_version": r.plugin_version,
+                "idempotency_key": r.idempotency_key,
+            })
+        })
+        .collect();
+    let sql = match db.backend {
+        crate::Backend::Sqlite => INSERT_SQLITE,
+        crate::Backend::Postgres => INSERT_POSTGRES,
+    };
+    let mut w = WriteSet::new();
+    w.push(sql, vec![serde_json::Value::Array(rows).to_string().into()]);
+    w
 }
 
 /// Collects log rows and writes them many at a time: one write set per
@@ -67,10 +83,8 @@ pub(crate) async fn flush_loop(db: Db, mut rx: tokio::sync::mpsc::Receiver<Reque
                 Ok(None) | Err(_) => break,
             }
         }
-        let mut w = WriteSet::new();
-        for r in batch.drain(..) {
-            insert(&mut w, r);
-        }
+        let w = insert_all(&db, &batch);
+        batch.clear();
         if let Err(e) = db.write(w).await {
             tracing::warn!(error = %e, "request log write failed");
         }
