@@ -9,7 +9,7 @@
 //! busy-polling; a periodic poll picks up rows other processes wrote.
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -18,8 +18,8 @@ use tokio::sync::{Notify, Semaphore};
 use vipps_domain::Millis;
 use vipps_store::{
     clock::Clock,
-    deliveries::{claim, record_attempt, AttemptRecord, Delivery, Faults},
-    Db, WriteError,
+    deliveries::{record_attempt, AttemptRecord, Claimed, Delivery, Faults},
+    Db,
 };
 
 use crate::{schedule, signing};
@@ -112,9 +112,11 @@ impl Deliverer {
             .min(self.cfg.poll_interval);
             tokio::select! {
                 _ = self.wake.notified() => {
-                    // Commits come in bursts under load: let a few more land
-                    // so one poll picks them all up.
-                    tokio::time::sleep(WAKE_DEBOUNCE).await;
+                    // Under load commits come in bursts: let a few more land
+                    // so one poll picks them all up. Idle, go at once.
+                    if !self.in_flight.lock().unwrap().is_empty() {
+                        tokio::time::sleep(WAKE_DEBOUNCE).await;
+                    }
                 }
                 _ = tokio::time::sleep(sleep) => {}
             }
@@ -130,28 +132,32 @@ impl Deliverer {
             return Ok(0);
         }
         let now = self.clock.now();
-        let due = self.db.due_deliveries(now, free.min(512) as i64).await?;
+        let claimed = self
+            .db
+            .claim_due(now, free.min(512) as i64, self.cfg.lease_ms)
+            .await?;
+        let mut faults: HashMap<String, Faults> = HashMap::new();
         let mut started = 0;
-        for d in due {
-            if !self.in_flight.lock().unwrap().insert(d.id.clone()) {
+        for c in claimed {
+            // Its lease ran out (the clock jumped) while this process still
+            // sends it: the running attempt will record the outcome.
+            if !self.in_flight.lock().unwrap().insert(c.delivery.id.clone()) {
                 continue;
             }
-            match self.db.write(claim(&d.id, now, self.cfg.lease_ms)).await {
-                Ok(()) => {}
-                Err(e) => {
-                    self.in_flight.lock().unwrap().remove(&d.id);
-                    if !matches!(e, WriteError::Conflict) {
-                        return Err(e.into());
-                    }
-                    continue;
+            let f = match faults.get(&c.delivery.msn) {
+                Some(f) => f.clone(),
+                None => {
+                    let f = self.db.faults(&c.delivery.msn).await.unwrap_or_default();
+                    faults.insert(c.delivery.msn.clone(), f.clone());
+                    f
                 }
-            }
+            };
             let permit = self.slots.clone().acquire_owned().await?;
             let me = self.clone();
             started += 1;
             tokio::spawn(async move {
-                let id = d.id.clone();
-                if let Err(e) = me.attempt(d).await {
+                let id = c.delivery.id.clone();
+                if let Err(e) = me.attempt(c, f).await {
                     tracing::warn!(error = %e, delivery = %id, "delivery attempt not recorded");
                 }
                 me.in_flight.lock().unwrap().remove(&id);
@@ -163,11 +169,11 @@ impl Deliverer {
         Ok(started)
     }
 
-    async fn attempt(&self, d: Delivery) -> anyhow::Result<()> {
-        let faults = self.db.faults(&d.msn).await.unwrap_or_default();
+    async fn attempt(&self, c: Claimed, faults: Faults) -> anyhow::Result<()> {
+        let d = &c.delivery;
         if chance(faults.drop) {
             let rec = self.finish(
-                &d,
+                d,
                 0,
                 Some("dropped by fault injection".into()),
                 None,
@@ -179,33 +185,19 @@ impl Deliverer {
         if chance(faults.delay) && faults.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(faults.delay_ms.min(60_000))).await;
         }
-        let secret = match d.target_id.as_deref() {
-            Some(id) if d.kind == "webhook" => match self.db.webhook(id).await? {
-                Some(w) => Some(w.secret),
-                None => {
-                    let rec = self.finish(&d, 0, Some("webhook deleted".into()), None, 0, false);
-                    let rec = AttemptRecord {
-                        next_attempt_at: None,
-                        ..rec
-                    };
-                    return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
-                }
-            },
-            _ => None,
-        };
+        if d.kind == "webhook" && c.secret.is_none() {
+            let rec = self.finish(d, 0, Some("webhook deleted".into()), None, 0, false);
+            let rec = AttemptRecord {
+                next_attempt_at: None,
+                ..rec
+            };
+            return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
+        }
         let sends = if chance(faults.duplicate) { 2 } else { 1 };
         for i in 0..sends {
-            let rec = self.send(&d, secret.as_deref()).await;
-            // A duplicate's first copy is logged but leaves the row pending.
-            let rec = if i + 1 < sends {
-                AttemptRecord {
-                    delivered: false,
-                    ..rec.clone()
-                }
-            } else {
-                rec
-            };
+            let rec = self.send(d, c.secret.as_deref()).await;
             if i + 1 < sends {
+                // A duplicate's first copy is logged but leaves the row pending.
                 self.db.write(log_only(&d.id, &rec)).await?;
             } else {
                 self.db.write(record_attempt(&d.id, &rec)).await?;

@@ -62,6 +62,14 @@ fn delivery(r: &AnyRow) -> Delivery {
     }
 }
 
+/// A row claimed for sending, with the secret of its webhook (`None` when
+/// the webhook has been deleted since).
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub delivery: Delivery,
+    pub secret: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attempt {
@@ -121,20 +129,49 @@ pub fn enqueue_webhooks(
 }
 
 impl Db {
-    /// Ids of rows that may be attempted now: due, not leased, and with no
-    /// earlier row of the same order key still pending.
-    pub async fn due_deliveries(&self, now: i64, limit: i64) -> anyhow::Result<Vec<Delivery>> {
+    /// Claims up to `limit` rows that may be attempted now — due, not
+    /// leased, and with no earlier row of the same order key still pending —
+    /// for `lease_ms`, and returns them with their webhook's secret. One
+    /// conditional UPDATE takes the whole batch; on PostgreSQL a row another
+    /// worker took meanwhile fails the re-checked `lease_until` condition, so
+    /// each row goes to one worker only. The read returns exactly the rows
+    /// stamped with this claim's owner token.
+    pub async fn claim_due(
+        &self,
+        now: i64,
+        limit: i64,
+        lease_ms: i64,
+    ) -> anyhow::Result<Vec<Claimed>> {
+        let owner = uuid::Uuid::new_v4().to_string();
+        let mut w = WriteSet::new();
+        w.push(
+            "UPDATE deliveries SET lease_until = $1, lease_owner = $2 WHERE status = 'pending' AND lease_until < $3 \
+             AND id IN (SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
+             AND d.lease_until < $3 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = d.order_key \
+             AND e.seq < d.seq AND e.status = 'pending') ORDER BY d.next_attempt_at, d.seq LIMIT $4)",
+            vec![(now + lease_ms).into(), owner.clone().into(), now.into(), limit.into()],
+        );
+        self.write(w).await?;
+        let cols: String = COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "SELECT {COLUMNS} FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-             AND d.lease_until < $1 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = d.order_key \
-             AND e.seq < d.seq AND e.status = 'pending') ORDER BY d.next_attempt_at, d.seq LIMIT $2"
+            "SELECT {cols}, wh.secret FROM deliveries d LEFT JOIN webhooks wh ON wh.id = d.target_id \
+             WHERE d.lease_owner = $1 AND d.status = 'pending' ORDER BY d.next_attempt_at, d.seq"
         );
         let rows = sqlx::query(&sql)
-            .bind(now)
-            .bind(limit)
+            .bind(&owner)
             .fetch_all(self.pool())
             .await?;
-        Ok(rows.iter().map(delivery).collect())
+        Ok(rows
+            .iter()
+            .map(|r| Claimed {
+                delivery: delivery(r),
+                secret: r.get(16),
+            })
+            .collect())
     }
 
     /// When the earliest pending row falls due (for the worker's sleep).
@@ -207,17 +244,6 @@ impl Db {
         );
         Ok(self.write(w).await?)
     }
-}
-
-/// Takes a due row for `lease_ms`; a conflict means another worker has it.
-pub fn claim(id: &str, now: i64, lease_ms: i64) -> WriteSet {
-    let mut w = WriteSet::new();
-    w.push_checked(
-        "UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND status = 'pending' AND lease_until < $3 \
-         AND next_attempt_at <= $3",
-        vec![(now + lease_ms).into(), id.into(), now.into()],
-    );
-    w
 }
 
 /// What one attempt came to, for the attempt log and the row's next state.

@@ -329,3 +329,34 @@ async fn a_delivery_can_be_resent_by_hand() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn several_workers_on_one_database_send_every_row_exactly_once() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    app.webhook(&rx.url, &[CREATED]).await;
+    // Three more workers over the same database, as other server processes would run.
+    for _ in 0..3 {
+        vipps_delivery::Deliverer::new(
+            app.db.clone(),
+            app.state.clock.clone(),
+            DeliveryConfig::default(),
+        )
+        .spawn();
+    }
+    let references: Vec<String> = (0..40).map(|i| format!("order-many-{i:04}")).collect();
+    for r in &references {
+        app.create(r, 1_000).await;
+    }
+    rx.wait_for(references.len()).await;
+    // Let any would-be duplicate arrive before counting.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = rx.received();
+    assert_eq!(got.len(), references.len());
+    let mut seen: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["reference"].as_str().unwrap().to_owned())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, references);
+}
