@@ -18,7 +18,7 @@ use tokio::sync::{Notify, Semaphore};
 use vipps_domain::Millis;
 use vipps_store::{
     clock::Clock,
-    deliveries::{record_attempt, AttemptRecord, Claimed, Delivery, Faults},
+    deliveries::{record_attempt, AttemptRecord, Claimed, Delivery, Faults, KIND_WEBHOOK},
     Db,
 };
 
@@ -31,7 +31,10 @@ const WAKE_DEBOUNCE: Duration = Duration::from_millis(5);
 pub struct DeliveryConfig {
     /// Offsets from the first attempt of every webhook attempt.
     pub webhook_offsets: Vec<Millis>,
+    /// Webhook request timeout.
     pub timeout: Duration,
+    /// eCom callback timeout; callbacks get one attempt.
+    pub callback_timeout: Duration,
     /// Most sends in flight at once.
     pub concurrency: usize,
     /// How long a claimed row is ours before another worker may take it.
@@ -47,6 +50,7 @@ impl Default for DeliveryConfig {
         DeliveryConfig {
             webhook_offsets: schedule::webhook_offsets(),
             timeout: Duration::from_secs(10),
+            callback_timeout: Duration::from_secs(3),
             concurrency: 64,
             lease_ms: 60_000,
             response_cap: 20 * 1024,
@@ -185,7 +189,7 @@ impl Deliverer {
         if chance(faults.delay) && faults.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(faults.delay_ms.min(60_000))).await;
         }
-        if d.kind == "webhook" && c.secret.is_none() {
+        if d.kind == KIND_WEBHOOK && c.secret.is_none() {
             let rec = self.finish(d, 0, Some("webhook deleted".into()), None, 0, false);
             let rec = AttemptRecord {
                 next_attempt_at: None,
@@ -195,7 +199,7 @@ impl Deliverer {
         }
         let sends = if chance(faults.duplicate) { 2 } else { 1 };
         for i in 0..sends {
-            let rec = self.send(d, c.secret.as_deref()).await;
+            let rec = self.send(&c).await;
             if i + 1 < sends {
                 // A duplicate's first copy is logged but leaves the row pending.
                 self.db.write(log_only(&d.id, &rec)).await?;
@@ -208,7 +212,8 @@ impl Deliverer {
 
     /// One HTTP attempt, never longer than the timeout, reading at most the
     /// response cap.
-    async fn send(&self, d: &Delivery, secret: Option<&str>) -> AttemptRecord {
+    async fn send(&self, c: &Claimed) -> AttemptRecord {
+        let d = &c.delivery;
         let started = Instant::now();
         let url: reqwest::Url = match d.url.parse() {
             Ok(u) => u,
@@ -218,20 +223,18 @@ impl Deliverer {
             .client
             .post(url.clone())
             .header("Content-Type", "application/json");
-        if let Some(secret) = secret {
-            let h = signing::sign(
-                secret,
-                &url,
-                &signing::http_date(self.clock.now()),
-                d.body.as_bytes(),
-            );
+        if let Some(secret) = c.secret.as_deref().filter(|_| d.kind == KIND_WEBHOOK) {
+            let date = signing::http_date(self.clock.now());
+            let h = signing::sign(secret, &url, &date, d.body.as_bytes());
             req = req
                 .header("x-ms-date", h.date)
                 .header("x-ms-content-sha256", h.content_sha256)
                 .header("Authorization", h.authorization);
+        } else if let Some(token) = &c.auth_header {
+            req = req.header("Authorization", token);
         }
         let cap = self.cfg.response_cap;
-        let outcome = tokio::time::timeout(self.cfg.timeout, async {
+        let outcome = tokio::time::timeout(self.timeout(d), async {
             let mut resp = req.body(d.body.clone()).send().await?;
             let status = resp.status().as_u16();
             let mut body = Vec::new();
@@ -270,6 +273,15 @@ impl Deliverer {
         }
     }
 
+    /// How long one attempt of this kind of row may take.
+    fn timeout(&self, d: &Delivery) -> Duration {
+        if d.kind == KIND_WEBHOOK {
+            self.cfg.timeout
+        } else {
+            self.cfg.callback_timeout
+        }
+    }
+
     fn finish(
         &self,
         d: &Delivery,
@@ -280,7 +292,9 @@ impl Deliverer {
         ok: bool,
     ) -> AttemptRecord {
         let now = self.clock.now();
-        let next = if ok {
+        // Webhooks are retried on their schedule; callbacks, like the real
+        // platform's, get exactly one attempt.
+        let next = if ok || d.kind != KIND_WEBHOOK {
             None
         } else {
             schedule::next_attempt(

@@ -68,6 +68,8 @@ fn delivery(r: &AnyRow) -> Delivery {
 pub struct Claimed {
     pub delivery: Delivery,
     pub secret: Option<String>,
+    /// Sent verbatim as `Authorization` (callbacks).
+    pub auth_header: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -128,6 +130,44 @@ pub fn enqueue_webhooks(
     );
 }
 
+/// What a row is; it decides how the row is sent (see the worker).
+pub const KIND_WEBHOOK: &str = "webhook";
+/// An eCom v2 callback: one attempt, no retries (BEHAVIOR.md §1.6).
+pub const KIND_ECOM_CALLBACK: &str = "ecom_callback";
+
+/// Appends one callback to a state change's write set: a POST of `body` to
+/// `url`, with `auth_header` as the Authorization header when given. Rows
+/// with the same `order_key` are sent in `seq` order.
+#[allow(clippy::too_many_arguments)]
+pub fn enqueue_callback(
+    w: &mut WriteSet,
+    kind: &str,
+    msn: &str,
+    order_key: &str,
+    seq: i64,
+    url: &str,
+    body: &str,
+    auth_header: Option<&str>,
+    now: i64,
+) {
+    w.push(
+        "INSERT INTO deliveries (id, msn, kind, target_id, url, event_type, order_key, seq, body, status, attempts, \
+         first_due_at, next_attempt_at, lease_until, created_at, auth_header) \
+         VALUES ($1, $2, $3, NULL, $4, $3, $5, $6, $7, 'pending', 0, $8, $8, 0, $8, $9)",
+        vec![
+            uuid::Uuid::new_v4().to_string().into(),
+            msn.into(),
+            kind.into(),
+            url.into(),
+            order_key.into(),
+            seq.into(),
+            body.into(),
+            now.into(),
+            auth_header.into(),
+        ],
+    );
+}
+
 impl Db {
     /// Claims up to `limit` rows that may be attempted now — due, not
     /// leased, and with no earlier row of the same order key still pending —
@@ -158,7 +198,7 @@ impl Db {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT {cols}, wh.secret FROM deliveries d LEFT JOIN webhooks wh ON wh.id = d.target_id \
+            "SELECT {cols}, wh.secret, d.auth_header FROM deliveries d LEFT JOIN webhooks wh ON wh.id = d.target_id \
              WHERE d.lease_owner = $1 AND d.status = 'pending' ORDER BY d.next_attempt_at, d.seq"
         );
         let rows = sqlx::query(&sql)
@@ -170,6 +210,7 @@ impl Db {
             .map(|r| Claimed {
                 delivery: delivery(r),
                 secret: r.get(16),
+                auth_header: r.get(17),
             })
             .collect())
     }

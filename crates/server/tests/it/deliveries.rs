@@ -360,3 +360,54 @@ async fn several_workers_on_one_database_send_every_row_exactly_once() {
     seen.sort();
     assert_eq!(seen, references);
 }
+
+#[tokio::test]
+async fn callbacks_get_one_attempt_with_the_merchants_token_and_no_signature() {
+    use vipps_store::{deliveries::enqueue_callback, WriteSet};
+    let app = TestApp::spawn().await;
+    let ok = Receiver::start().await;
+    let failing = Receiver::start().await;
+    failing.answer(500);
+    let mut w = WriteSet::new();
+    let now = app.state.clock.now();
+    let msn = app.merchant.msn.clone();
+    enqueue_callback(
+        &mut w,
+        "ecom_callback",
+        &msn,
+        "o1",
+        1,
+        &ok.url,
+        r#"{"orderId":"o1"}"#,
+        Some("secret-token"),
+        now,
+    );
+    enqueue_callback(
+        &mut w,
+        "ecom_callback",
+        &msn,
+        "o2",
+        1,
+        &failing.url,
+        r#"{"orderId":"o2"}"#,
+        None,
+        now,
+    );
+    app.state.commit(w).await.unwrap();
+
+    let got = ok.wait_for(1).await;
+    assert_eq!(got[0].header("authorization"), "secret-token");
+    assert!(got[0].header("x-ms-content-sha256").is_empty());
+    failing.wait_for(1).await;
+    let failed = eventually("the failed callback", || async {
+        app.deliveries()
+            .await
+            .into_iter()
+            .find(|d| d["status"] == "failed")
+    })
+    .await;
+    assert_eq!(failed["attempts"][0]["statusCode"], 500);
+    app.advance_clock(3600).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(failing.received().len(), 1, "never retried");
+}
