@@ -13,6 +13,7 @@ mod fast_read;
 pub mod idempotency;
 pub mod merchants;
 pub mod payments;
+mod pg_batch;
 pub mod requests;
 pub mod settings;
 pub mod webhooks;
@@ -92,9 +93,13 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(SQLITE_PRAGMAS).await?;
-                    }
+                    match backend {
+                        Backend::Sqlite => conn.execute(SQLITE_PRAGMAS).await?,
+                        // Write sets render text literals relying on this (see pg_batch).
+                        Backend::Postgres => {
+                            conn.execute("SET standard_conforming_strings = on").await?
+                        }
+                    };
                     Ok(())
                 })
             })

@@ -14,7 +14,7 @@
 //! largest cost of a write. On PostgreSQL, which groups concurrent commits
 //! itself, each set is simply its own transaction on a pooled connection.
 
-use sqlx::{any::AnyArguments, Any, AnyConnection, AnyPool, Arguments};
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Backend;
@@ -170,39 +170,12 @@ impl Writer {
     }
 }
 
-async fn run(conn: &mut AnyConnection, writes: &WriteSet) -> Result<(), WriteError> {
-    for stmt in &writes.0 {
-        let mut args = AnyArguments::default();
-        for v in &stmt.args {
-            let r = match v {
-                Value::I64(i) => args.add(*i),
-                Value::Text(s) => args.add(s.as_str()),
-                Value::NullI64 => args.add(Option::<i64>::None),
-                Value::NullText => args.add(Option::<String>::None),
-            };
-            r.map_err(|e| WriteError::Db(e.to_string()))?;
-        }
-        let done = sqlx::query_with::<Any, _>(stmt.sql, args)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| WriteError::Db(e.to_string()))?;
-        if stmt.must_change_one && done.rows_affected() != 1 {
-            return Err(WriteError::Conflict);
-        }
-    }
-    Ok(())
-}
-
 async fn direct(pool: &AnyPool, writes: &WriteSet) -> Result<(), WriteError> {
-    let db = |e: sqlx::Error| WriteError::Db(e.to_string());
-    let mut tx = pool.begin().await.map_err(db)?;
-    match run(&mut tx, writes).await {
-        Ok(()) => tx.commit().await.map_err(db),
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| WriteError::Db(e.to_string()))?;
+    crate::pg_batch::write(&mut conn, writes).await
 }
 
 fn open_sqlite(path: &str) -> anyhow::Result<rusqlite::Connection> {
