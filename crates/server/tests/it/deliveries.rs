@@ -411,3 +411,18 @@ async fn callbacks_get_one_attempt_with_the_merchants_token_and_no_signature() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(failing.received().len(), 1, "never retried");
 }
+
+#[tokio::test]
+async fn fault_injection_delays_deliveries() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    app.webhook(&rx.url, &[CREATED]).await;
+    let faults = app.url(&format!("/sandbox/v1/merchants/{}/delivery-faults", app.merchant.msn));
+    let r = app.client.post(&faults).json(&json!({"delay": 1.0, "delayMs": 400})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let committed = tokio::time::Instant::now();
+    app.create("order-delay-0001", 1_000).await;
+    rx.wait_for(1).await;
+    // A lower bound only: the delivery was held back at least the delay.
+    assert!(committed.elapsed() >= Duration::from_millis(400));
+}
