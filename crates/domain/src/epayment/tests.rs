@@ -1,6 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::Currency;
 
 const T0: Millis = 1_700_000_000_000;
 
