@@ -134,6 +134,9 @@ pub struct Payment {
     pub metadata: Option<BTreeMap<String, String>>,
     pub scope: Option<String>,
     pub qr_format: Option<QrFormat>,
+    /// Requested PNG size in pixels, if any.
+    #[serde(default)]
+    pub qr_size: Option<i64>,
     /// Secret handed to the payer in the redirect URL; force approve may quote it.
     pub token: String,
     pub redirect_url: Option<String>,

@@ -313,6 +313,7 @@ impl NewPayment {
             metadata: self.metadata,
             scope: self.scope,
             qr_format,
+            qr_size: self.qr_size,
             token,
             redirect_url: None,
             created_at: now,

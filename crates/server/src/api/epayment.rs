@@ -107,7 +107,11 @@ pub fn redirect_url(public: &str, p: &Payment) -> Option<String> {
             Some(format!("{public}/qr/{}.svg?token={}", p.token, p.token))
         }
         (UserFlow::Qr, Some(QrFormat::Png)) => {
-            Some(format!("{public}/qr/{}.png?token={}", p.token, p.token))
+            let size = p.qr_size.map(|s| format!("&size={s}")).unwrap_or_default();
+            Some(format!(
+                "{public}/qr/{}.png?token={}{size}",
+                p.token, p.token
+            ))
         }
         _ => Some(landing),
     }

@@ -319,6 +319,25 @@ async fn qr_images_encode_the_landing_page() {
     assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1024);
     assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 1024);
 
+    // A requested size is honoured through the handed-out link.
+    let mut body = create_body("order-web-qrpng02", 1_000);
+    body["userFlow"] = json!("QR");
+    body["qrFormat"] = json!({"format": "IMAGE/PNG", "size": 300});
+    let sized = create_with(&app, body).await["redirectUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bytes = app
+        .client
+        .get(&sized)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 300);
+
     // The SVG's token also works as a PNG, and vice versa.
     let token = token_of(&png_url);
     let r = get(&app, &format!("/qr/{token}.svg")).await;
