@@ -76,6 +76,8 @@ pub fn build_router(state: AppState) -> Router {
         .merge(api::health::router())
         .merge(api::accesstoken::router())
         .merge(api::epayment::router())
+        .merge(api::ecom::router())
+        .merge(api::sandbox_merchant::router())
         .merge(api::sandbox::router())
         .merge(api::webhooks::router())
         .merge(web::router())

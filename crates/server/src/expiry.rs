@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use crate::{service, AppState};
 
-/// Expires every payment that is due now; returns how many.
+/// Expires every payment (ePayment and eCom) that is due now; returns how many.
 pub async fn sweep(st: &AppState) -> anyhow::Result<usize> {
+    Ok(sweep_epayment(st).await? + sweep_ecom(st).await?)
+}
+
+async fn sweep_epayment(st: &AppState) -> anyhow::Result<usize> {
     let mut total = 0;
     loop {
         let now = st.clock.now();
@@ -21,6 +25,24 @@ pub async fn sweep(st: &AppState) -> anyhow::Result<usize> {
                 .await
                 .is_ok()
             {
+                total += 1;
+            }
+        }
+        if due.len() < 500 {
+            return Ok(total);
+        }
+    }
+}
+
+/// Ends every eCom payment whose payer window is over (log CANCEL,
+/// callback REJECTED); returns how many.
+async fn sweep_ecom(st: &AppState) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let now = st.clock.now();
+        let due = st.db.ecom_payments_due_to_expire(now, 500).await?;
+        for s in &due {
+            if crate::service_ecom::expire(st, &s.payment.msn, &s.payment.order_id, now).await {
                 total += 1;
             }
         }

@@ -9,6 +9,7 @@ pub mod expiry;
 pub mod problem;
 pub mod request_log;
 pub mod service;
+pub mod service_ecom;
 pub mod tokens;
 pub mod web;
 

@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod deliveries;
+pub mod ecom;
 mod fast_read;
 pub mod idempotency;
 pub mod merchants;

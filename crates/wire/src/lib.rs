@@ -2,6 +2,7 @@
 //! `shared/specs/` name them. No logic: shared by the server and clients.
 
 pub mod accesstoken;
+pub mod ecom;
 pub mod epayment;
 pub mod gateway;
 pub mod webhooks;

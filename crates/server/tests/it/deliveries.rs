@@ -417,8 +417,17 @@ async fn fault_injection_delays_deliveries() {
     let app = TestApp::spawn().await;
     let rx = Receiver::start().await;
     app.webhook(&rx.url, &[CREATED]).await;
-    let faults = app.url(&format!("/sandbox/v1/merchants/{}/delivery-faults", app.merchant.msn));
-    let r = app.client.post(&faults).json(&json!({"delay": 1.0, "delayMs": 400})).send().await.unwrap();
+    let faults = app.url(&format!(
+        "/sandbox/v1/merchants/{}/delivery-faults",
+        app.merchant.msn
+    ));
+    let r = app
+        .client
+        .post(&faults)
+        .json(&json!({"delay": 1.0, "delayMs": 400}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let committed = tokio::time::Instant::now();
     app.create("order-delay-0001", 1_000).await;

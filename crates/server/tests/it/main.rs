@@ -4,6 +4,8 @@
 mod accesstoken;
 mod common;
 mod deliveries;
+mod ecom;
+mod ecom_express;
 mod epayment;
 mod epayment_errors;
 mod idempotency;

@@ -14,12 +14,13 @@ use axum::{
     extract::{OriginalUri, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::post,
+    routing::{any, post},
     Router,
 };
 
 #[derive(Debug, Clone)]
 pub struct Received {
+    pub method: String,
     pub path_and_query: String,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -48,15 +49,20 @@ struct Shared {
     fail_containing: Arc<Mutex<Option<String>>>,
     /// Bytes of padding in each answer (to test the response cap).
     answer_bytes: Arc<AtomicU64>,
+    /// A JSON body to answer with instead of padding (e.g. shipping details).
+    answer_json: Arc<Mutex<Option<String>>>,
 }
 
 pub struct Receiver {
     pub url: String,
+    /// `http://127.0.0.1:PORT`: every path under it is received too.
+    pub base: String,
     shared: Shared,
 }
 
 async fn receive(
     State(s): State<Shared>,
+    method: axum::http::Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
@@ -68,6 +74,7 @@ async fn receive(
         .clone()
         .is_some_and(|t| String::from_utf8_lossy(&body).contains(&t));
     s.received.lock().unwrap().push(Received {
+        method: method.to_string(),
         path_and_query: uri
             .path_and_query()
             .map(|p| p.to_string())
@@ -89,6 +96,9 @@ async fn receive(
     if status.is_redirection() {
         return (status, [("Location", "/elsewhere")], padding).into_response();
     }
+    if let Some(body) = s.answer_json.lock().unwrap().clone() {
+        return (status, [("Content-Type", "application/json")], body).into_response();
+    }
     (status, padding).into_response()
 }
 
@@ -99,15 +109,27 @@ impl Receiver {
         let app = Router::new()
             .route("/hooks", post(receive))
             .route("/elsewhere", post(receive))
+            .route("/{*rest}", any(receive))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hooks?shop=1", listener.local_addr().unwrap());
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let url = format!("{base}/hooks?shop=1");
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { url, shared }
+        Receiver { url, base, shared }
     }
 
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answers every request with this JSON body (and the current status).
+    pub fn answer_json(&self, body: &serde_json::Value) {
+        *self.shared.answer_json.lock().unwrap() = Some(body.to_string());
+    }
+
+    /// Answers with this raw text as JSON (to test malformed answers).
+    pub fn answer_raw(&self, body: &str) {
+        *self.shared.answer_json.lock().unwrap() = Some(body.to_owned());
     }
 
     pub fn delay(&self, ms: u64) {

@@ -1,0 +1,814 @@
+//! eCom API v2 (regular and express checkout): the payment, its operation
+//! log and its amount rules (BEHAVIOR.md §3). As in the real API the state
+//! *is* the log (`transactionLogHistory`); the counters next to it are a
+//! cache of what the log adds up to. Every operation is a pure function of
+//! the payment and the sandbox time; the callbacks an outcome owes the
+//! merchant are returned as [`Notice`]s for the caller to put in the outbox.
+
+mod errors;
+mod express;
+
+use serde::{Deserialize, Serialize};
+
+pub use errors::{EcomError, Group};
+pub use express::{
+    choose_shipping, cost_to_ore, default_address, user_details, Address, ShippingChoice,
+    ShippingOption, UserDetails,
+};
+
+use crate::{payer, Millis, DAY, MINUTE};
+
+/// Payer window: 5 minutes on the landing page plus 5 in the app (§1.4).
+pub const PAYER_WINDOW: Millis = 10 * MINUTE;
+pub const CAPTURE_PERIOD: Millis = 180 * DAY;
+pub const REFUND_PERIOD: Millis = 365 * DAY;
+/// Smallest eCom amount: 1 NOK.
+pub const MINIMUM_AMOUNT: i64 = 100;
+
+pub const REGULAR: &str = "eComm Regular Payment";
+pub const EXPRESS: &str = "eComm Express Payment";
+
+/// The log operations of `/details` (§3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Operation {
+    Initiate,
+    Reserve,
+    Sale,
+    Capture,
+    Refund,
+    Cancel,
+    Void,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Initiate => "INITIATE",
+            Operation::Reserve => "RESERVE",
+            Operation::Sale => "SALE",
+            Operation::Capture => "CAPTURE",
+            Operation::Refund => "REFUND",
+            Operation::Cancel => "CANCEL",
+            Operation::Void => "VOID",
+        }
+    }
+}
+
+/// Where the payment stands; derived from the log, kept for queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Waiting for the payer.
+    Initiate,
+    /// Reserved; captures may follow.
+    Reserve,
+    /// Reserved and captured in one step (direct-capture unit).
+    Sale,
+    /// Ended before a reservation: payer rejected, timed out, or merchant cancel.
+    Cancel,
+    /// The reservation (or its uncaptured rest) was released by the merchant.
+    Void,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Initiate => "INITIATE",
+            State::Reserve => "RESERVE",
+            State::Sale => "SALE",
+            State::Cancel => "CANCEL",
+            State::Void => "VOID",
+        }
+    }
+}
+
+/// One entry of `transactionLogHistory`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub amount: i64,
+    pub operation: Operation,
+    pub success: bool,
+    /// The merchant's `X-Request-Id`; empty for user events.
+    pub request_id: String,
+    pub timestamp: Millis,
+    pub transaction_id: String,
+    pub transaction_text: String,
+}
+
+/// A callback the outcome owes the merchant (§3.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// `RESERVED`/`RESERVE`, `SALE`, `CANCELLED`, `REJECTED`, `RESERVE_FAILED`, `SALE_FAILED`.
+    pub status: &'static str,
+    pub amount: i64,
+    pub timestamp: Millis,
+    pub transaction_id: String,
+    pub error: Option<EcomError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub msn: String,
+    pub order_id: String,
+    /// The ordered amount in øre, without shipping.
+    pub amount: i64,
+    pub transaction_text: String,
+    pub callback_prefix: String,
+    pub fallback: String,
+    pub auth_token: Option<String>,
+    pub is_app: bool,
+    pub express: bool,
+    pub consent_removal_prefix: Option<String>,
+    pub shipping_details_prefix: Option<String>,
+    pub static_shipping: Option<Vec<ShippingOption>>,
+    pub skip_landing_page: bool,
+    /// The 8-digit number the merchant prefilled, normalised.
+    pub mobile_number: Option<String>,
+    pub scope: Option<String>,
+    pub token: String,
+    pub state: State,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    /// INITIATE and RESERVE share `transaction_base`; later operations
+    /// take `transaction_base + n`.
+    pub transaction_base: u64,
+    pub next_transaction: u64,
+    pub reserved: i64,
+    pub captured: i64,
+    pub refunded: i64,
+    pub released: i64,
+    pub reserved_at: Option<Millis>,
+    pub payer_phone: Option<String>,
+    pub card_bin: Option<String>,
+    pub shipping: Option<ShippingChoice>,
+    pub user: Option<UserDetails>,
+    pub sub: Option<String>,
+    /// Oldest first; `/details` reverses it.
+    pub log: Vec<LogEntry>,
+}
+
+/// An outcome: the payment after it and the callbacks to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub payment: Payment,
+    pub notices: Vec<Notice>,
+}
+
+/// An initiate request after parsing, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct NewPayment {
+    pub body_msn: Option<String>,
+    pub order_id: Option<String>,
+    pub amount: Option<i64>,
+    pub transaction_text: Option<String>,
+    pub callback_prefix: Option<String>,
+    pub fallback: Option<String>,
+    pub auth_token: Option<String>,
+    pub is_app: bool,
+    pub payment_type: Option<String>,
+    pub consent_removal_prefix: Option<String>,
+    pub shipping_details_prefix: Option<String>,
+    pub static_shipping: Option<Vec<ShippingOption>>,
+    pub skip_landing_page: bool,
+    pub mobile_number: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// What the operator configured for a unit (§3.4, Merchant 38/51).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UnitSettings {
+    pub direct_capture: bool,
+    /// The sandbox whitelists every unit for skipLandingPage unless told not to.
+    pub skip_landing_page_denied: bool,
+    pub nin_allowed: bool,
+}
+
+const SCOPES: &[&str] = &[
+    "name",
+    "address",
+    "email",
+    "phoneNumber",
+    "birthDate",
+    "nin",
+];
+
+/// `^[a-zA-Z0-9-]{1,50}$`.
+pub fn is_order_id(s: &str) -> bool {
+    (1..=50).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// An eCom phone number as merchants send it: 8 digits after dropping
+/// spaces and a `+47`/`0047` prefix (the real API "attempts to correct").
+pub fn normalise_mobile(input: &str) -> Option<String> {
+    let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    let rest = digits
+        .strip_prefix("+47")
+        .or_else(|| digits.strip_prefix("0047"))
+        .filter(|r| r.len() == 8)
+        .unwrap_or(&digits);
+    (rest.len() == 8 && rest.bytes().all(|b| b.is_ascii_digit())).then(|| rest.to_owned())
+}
+
+/// The MSISDN the sandbox's payers are keyed by.
+pub fn msisdn(mobile8: &str) -> String {
+    format!("47{mobile8}")
+}
+
+/// A URL eCom accepts: absolute http(s), ≤255 characters. The sandbox's
+/// default is lenient (loopback and plain HTTP allowed, §1.3 "strict URLs").
+pub fn is_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    s.len() <= 255 && rest.is_some_and(|r| !r.is_empty()) && !s.chars().any(char::is_whitespace)
+}
+
+fn is_fallback(s: &str) -> bool {
+    s.len() <= 255 && crate::epayment::is_return_url(s)
+}
+
+fn text(field: &str, t: Option<&str>) -> Result<String, EcomError> {
+    match t {
+        None => Err(EcomError::invalid(field, format!("{field} is required"))),
+        Some(t) if t.chars().count() > 100 => Err(EcomError::invalid(
+            field,
+            format!("{field} must be at most 100 characters"),
+        )),
+        Some(t) => Ok(t.to_owned()),
+    }
+}
+
+/// Checks the transaction text of a modification (§1.3: required, ≤100).
+pub fn modification_text(t: Option<&str>) -> Result<String, EcomError> {
+    text("transactionText", t)
+}
+
+fn url_field(field: &str, v: &Option<String>, required: bool) -> Result<(), EcomError> {
+    match v {
+        None if required => Err(EcomError::invalid(field, format!("{field} is required"))),
+        Some(u) if !is_url(u) => Err(EcomError::invalid(
+            field,
+            format!("{field} must be an absolute HTTPS URL of at most 255 characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl NewPayment {
+    /// Every initiate rule of §3.2; builds the payment with its INITIATE entry.
+    pub fn initiate(
+        self,
+        msn: &str,
+        unit: UnitSettings,
+        token: String,
+        transaction_base: u64,
+        now: Millis,
+    ) -> Result<Transition, EcomError> {
+        match self.body_msn.as_deref() {
+            None => {
+                return Err(EcomError::invalid(
+                    "merchantSerialNumber",
+                    "merchantInfo.merchantSerialNumber is required",
+                ))
+            }
+            Some(m) if !(5..=6).contains(&m.len()) || !m.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(EcomError::invalid(
+                    "merchantSerialNumber",
+                    "merchantSerialNumber must be 5-6 digits",
+                ))
+            }
+            Some(m) if m != msn => return Err(EcomError::msn_mismatch()),
+            Some(_) => {}
+        }
+        let order_id = self
+            .order_id
+            .ok_or_else(|| EcomError::invalid("orderId", "transaction.orderId is required"))?;
+        if !is_order_id(&order_id) {
+            return Err(EcomError::invalid(
+                "orderId",
+                "orderId must be 1-50 characters of a-z, A-Z, 0-9 and '-'",
+            ));
+        }
+        let amount = self
+            .amount
+            .ok_or_else(|| EcomError::invalid("amount", "transaction.amount is required"))?;
+        if amount < MINIMUM_AMOUNT {
+            return Err(EcomError::payment(
+                "43",
+                "Invalid amount: the amount must be at least 100 øre (1 NOK)",
+            ));
+        }
+        let transaction_text = text("transactionText", self.transaction_text.as_deref())?;
+        url_field("callbackPrefix", &self.callback_prefix, true)?;
+        let fallback = self
+            .fallback
+            .ok_or_else(|| EcomError::invalid("fallBack", "merchantInfo.fallBack is required"))?;
+        if !self.is_app && !is_fallback(&fallback) {
+            return Err(EcomError::invalid(
+                "fallBack",
+                "fallBack must be an HTTPS URL or a custom scheme like myapp://",
+            ));
+        }
+        if self.auth_token.as_ref().is_some_and(|t| t.len() > 255) {
+            return Err(EcomError::invalid(
+                "authToken",
+                "authToken must be at most 255 characters",
+            ));
+        }
+        let express = match self.payment_type.as_deref() {
+            None | Some(REGULAR) => false,
+            Some(EXPRESS) => true,
+            Some(other) => {
+                return Err(EcomError::invalid(
+                    "paymentType",
+                    format!("paymentType must be '{REGULAR}' or '{EXPRESS}', not '{other}'"),
+                ))
+            }
+        };
+        if express {
+            url_field("consentRemovalPrefix", &self.consent_removal_prefix, true)?;
+            url_field(
+                "shippingDetailsPrefix",
+                &self.shipping_details_prefix,
+                self.static_shipping.is_none(),
+            )?;
+            if let Some(options) = &self.static_shipping {
+                express::validate_options(options)
+                    .map_err(|m| EcomError::invalid("staticShippingDetails", m))?;
+            }
+            if self.scope.is_some() {
+                return Err(EcomError::invalid(
+                    "scope",
+                    "scope cannot be used with express checkout",
+                ));
+            }
+        }
+        let mobile_number = match &self.mobile_number {
+            None => None,
+            Some(m) => Some(normalise_mobile(m).ok_or_else(|| {
+                EcomError::user("81", "User not registered with Vipps: invalid mobileNumber")
+            })?),
+        };
+        if self.skip_landing_page {
+            if unit.skip_landing_page_denied {
+                return Err(EcomError::merchant(
+                    "38",
+                    "Merchant not allowed to skip the landing page",
+                ));
+            }
+            if mobile_number.is_none() {
+                return Err(EcomError::invalid(
+                    "mobileNumber",
+                    "skipLandingPage requires customerInfo.mobileNumber",
+                ));
+            }
+        }
+        if let Some(scope) = &self.scope {
+            if let Some(bad) = scope.split(' ').find(|s| !SCOPES.contains(s)) {
+                return Err(EcomError::invalid(
+                    "scope",
+                    format!("'{bad}' is not a known scope"),
+                ));
+            }
+            if scope.split(' ').any(|s| s == "nin") && !unit.nin_allowed {
+                return Err(EcomError::merchant(
+                    "51",
+                    "Merchant not allowed to request the nin scope",
+                ));
+            }
+        }
+        let payment = Payment {
+            msn: msn.to_owned(),
+            order_id,
+            amount,
+            transaction_text: transaction_text.clone(),
+            callback_prefix: self.callback_prefix.unwrap_or_default(),
+            fallback,
+            auth_token: self.auth_token,
+            is_app: self.is_app,
+            express,
+            consent_removal_prefix: self.consent_removal_prefix,
+            shipping_details_prefix: self.shipping_details_prefix,
+            static_shipping: self.static_shipping,
+            skip_landing_page: self.skip_landing_page,
+            mobile_number,
+            scope: self.scope,
+            token,
+            state: State::Initiate,
+            created_at: now,
+            expires_at: now + PAYER_WINDOW,
+            transaction_base,
+            next_transaction: 1,
+            reserved: 0,
+            captured: 0,
+            refunded: 0,
+            released: 0,
+            reserved_at: None,
+            payer_phone: None,
+            card_bin: None,
+            shipping: None,
+            user: None,
+            sub: None,
+            log: vec![LogEntry {
+                amount,
+                operation: Operation::Initiate,
+                success: true,
+                request_id: String::new(),
+                timestamp: now,
+                transaction_id: transaction_base.to_string(),
+                transaction_text,
+            }],
+        };
+        Ok(Transition {
+            payment,
+            notices: vec![],
+        })
+    }
+}
+
+/// A capture, cancel or refund as the merchant asked for it.
+#[derive(Debug, Clone, Default)]
+pub struct Modification {
+    /// `None` or `0`: everything that is left.
+    pub amount: Option<i64>,
+    pub transaction_text: String,
+    pub request_id: String,
+}
+
+/// Joins a merchant prefix and a path: one trailing `/` of the prefix is
+/// dropped (§10 item 6), so `https://x/cb/` and `https://x/cb` agree.
+pub fn join(prefix: &str, path: &str) -> String {
+    format!("{}{path}", prefix.strip_suffix('/').unwrap_or(prefix))
+}
+
+impl Payment {
+    /// What the payer is asked to pay: the amount plus the chosen shipping (§10 item 1).
+    pub fn total(&self) -> i64 {
+        self.amount + self.shipping.as_ref().map_or(0, |s| s.cost_ore)
+    }
+
+    pub fn remaining_to_capture(&self) -> i64 {
+        match self.state {
+            State::Reserve => self.reserved - self.captured - self.released,
+            _ => 0,
+        }
+    }
+
+    pub fn remaining_to_refund(&self) -> i64 {
+        self.captured - self.refunded
+    }
+
+    /// Whether `/details` has a transaction summary: not while only INITIATE exists.
+    pub fn has_summary(&self) -> bool {
+        self.log.len() > 1
+    }
+
+    pub fn callback_url(&self) -> String {
+        join(
+            &self.callback_prefix,
+            &format!("/v2/payments/{}", self.order_id),
+        )
+    }
+
+    fn next_id(&mut self) -> String {
+        let id = self.transaction_base + self.next_transaction;
+        self.next_transaction += 1;
+        id.to_string()
+    }
+
+    fn entry(&self, op: Operation, amount: i64, id: String, text: &str, now: Millis) -> LogEntry {
+        LogEntry {
+            amount,
+            operation: op,
+            success: true,
+            request_id: String::new(),
+            timestamp: now,
+            transaction_id: id,
+            transaction_text: text.to_owned(),
+        }
+    }
+
+    fn user_end(&self, now: Millis, status: &'static str) -> Transition {
+        let mut next = self.clone();
+        next.state = State::Cancel;
+        next.log.push(self.entry(
+            Operation::Cancel,
+            self.amount,
+            self.transaction_base.to_string(),
+            &self.transaction_text,
+            now,
+        ));
+        Transition {
+            notices: vec![Notice {
+                status,
+                amount: self.amount,
+                timestamp: now,
+                transaction_id: self.transaction_base.to_string(),
+                error: None,
+            }],
+            payment: next,
+        }
+    }
+
+    /// The payer never acted: log CANCEL, callback REJECTED (§10 item 2).
+    pub fn expire_if_due(&self, now: Millis) -> Option<Transition> {
+        (self.state == State::Initiate && now >= self.expires_at)
+            .then(|| self.user_end(now, "REJECTED"))
+    }
+
+    /// Payer actions are allowed only while the payment waits for them.
+    pub fn require_open(&self, now: Millis) -> Result<(), EcomError> {
+        match self.state {
+            State::Initiate if now < self.expires_at => Ok(()),
+            State::Reserve | State::Sale => Err(EcomError::vipps(
+                "92",
+                "Transaction already processed: the payment has been approved",
+            )),
+            _ => Err(EcomError::payment(
+                "45",
+                "The payment is no longer open for approval",
+            )),
+        }
+    }
+
+    /// The payer approves with `phone` (an MSISDN). A declining test payer
+    /// leaves the payment open with a failed RESERVE (or SALE) entry.
+    pub fn approve(
+        &self,
+        phone: &str,
+        shipping: Option<ShippingChoice>,
+        direct_capture: bool,
+        now: Millis,
+    ) -> Result<Transition, EcomError> {
+        self.require_open(now)?;
+        if self.express && shipping.is_none() {
+            return Err(EcomError::payment(
+                "45",
+                "Express payments need an address and a shipping method",
+            ));
+        }
+        let who = payer::payer(phone);
+        let mut next = self.clone();
+        next.shipping = shipping;
+        let total = next.total();
+        let id = self.transaction_base.to_string();
+        let op = if direct_capture {
+            Operation::Sale
+        } else {
+            Operation::Reserve
+        };
+        let mut entry = self.entry(op, total, id.clone(), &self.transaction_text, now);
+        if let payer::Outcome::Declines(reason) = who.outcome {
+            // Nothing was chosen for good: the payer may try again or reject.
+            next.shipping = self.shipping.clone();
+            entry.success = false;
+            next.log.push(entry);
+            let error = EcomError::decline(reason);
+            return Ok(Transition {
+                payment: next,
+                notices: vec![Notice {
+                    status: if direct_capture {
+                        "SALE_FAILED"
+                    } else {
+                        "RESERVE_FAILED"
+                    },
+                    amount: total,
+                    timestamp: now,
+                    transaction_id: id,
+                    error: Some(error),
+                }],
+            });
+        }
+        next.payer_phone = Some(phone.to_owned());
+        next.card_bin = Some(who.card_bin.to_owned());
+        next.reserved = total;
+        next.reserved_at = Some(now);
+        if self.express || self.scope.is_some() {
+            next.user = Some(user_details(phone));
+        }
+        if self.scope.is_some() {
+            next.sub = Some(payer::subject(phone));
+        }
+        let status = if direct_capture {
+            next.state = State::Sale;
+            next.captured = total;
+            "SALE"
+        } else {
+            next.state = State::Reserve;
+            if self.express {
+                "RESERVE"
+            } else {
+                "RESERVED"
+            }
+        };
+        next.log.push(entry);
+        Ok(Transition {
+            payment: next,
+            notices: vec![Notice {
+                status,
+                amount: total,
+                timestamp: now,
+                transaction_id: id,
+                error: None,
+            }],
+        })
+    }
+
+    /// The payer presses "Reject": log CANCEL, callback CANCELLED.
+    pub fn reject(&self, now: Millis) -> Result<Transition, EcomError> {
+        self.require_open(now)?;
+        Ok(self.user_end(now, "CANCELLED"))
+    }
+
+    fn too_old(&self, period: Millis, now: Millis) -> bool {
+        self.reserved_at.is_some_and(|at| now - at > period)
+    }
+
+    /// A (partial) capture of what is reserved and not yet captured (§3.3).
+    pub fn capture(&self, m: &Modification, now: Millis) -> Result<Transition, EcomError> {
+        match self.state {
+            State::Reserve => {}
+            State::Initiate => {
+                return Err(EcomError::payment(
+                    "62",
+                    "The payment must be reserved before it can be captured",
+                ))
+            }
+            State::Sale | State::Cancel | State::Void => {
+                return Err(EcomError::vipps(
+                    "91",
+                    format!(
+                        "Transaction is not allowed: the payment is in state {}",
+                        self.state.as_str()
+                    ),
+                ))
+            }
+        }
+        if self.too_old(CAPTURE_PERIOD, now) {
+            return Err(EcomError::payment(
+                "98",
+                "Too late for capture: more than 180 days since reservation",
+            ));
+        }
+        let remaining = self.remaining_to_capture();
+        let amount = match m.amount {
+            None | Some(0) => remaining,
+            Some(a) => a,
+        };
+        if amount > remaining || amount <= 0 {
+            return Err(EcomError::payment(
+                "61",
+                format!("Captured amount exceeds the remaining reserved amount ({remaining})"),
+            ));
+        }
+        if amount < MINIMUM_AMOUNT && m.amount.is_some_and(|a| a != 0) {
+            return Err(EcomError::payment("43", "Invalid amount: at least 100 øre"));
+        }
+        let mut next = self.clone();
+        let id = next.next_id();
+        let mut entry = self.entry(Operation::Capture, amount, id, &m.transaction_text, now);
+        entry.request_id = m.request_id.clone();
+        next.captured += amount;
+        next.log.push(entry);
+        Ok(Transition {
+            payment: next,
+            notices: vec![],
+        })
+    }
+
+    /// Cancel: of INITIATE → CANCEL; of a reservation → VOID of the
+    /// uncaptured rest (after a partial capture only with `release_rest`).
+    pub fn cancel(
+        &self,
+        m: &Modification,
+        release_rest: bool,
+        now: Millis,
+    ) -> Result<Transition, EcomError> {
+        let mut next = self.clone();
+        let entry = match self.state {
+            State::Initiate => {
+                next.state = State::Cancel;
+                let mut e = self.entry(
+                    Operation::Cancel,
+                    self.amount,
+                    self.transaction_base.to_string(),
+                    &m.transaction_text,
+                    now,
+                );
+                e.request_id = m.request_id.clone();
+                e
+            }
+            State::Cancel | State::Void => {
+                return Err(EcomError::vipps(
+                    "92",
+                    "Transaction already processed: the payment is already cancelled",
+                ))
+            }
+            State::Sale => {
+                return Err(EcomError::payment("51", "Cannot cancel a captured payment"))
+            }
+            State::Reserve => {
+                let rest = self.remaining_to_capture();
+                if rest == 0 || (self.captured > 0 && !release_rest) {
+                    return Err(EcomError::payment(
+                        "51",
+                        "Cannot cancel a captured payment (set shouldReleaseRemainingFunds to release the rest)",
+                    ));
+                }
+                if self.too_old(CAPTURE_PERIOD, now) {
+                    return Err(EcomError::payment(
+                        "52",
+                        "Cancellation failed: more than 180 days since reservation",
+                    ));
+                }
+                next.state = State::Void;
+                next.released = rest;
+                let id = next.next_id();
+                let mut e = self.entry(Operation::Void, rest, id, &m.transaction_text, now);
+                e.request_id = m.request_id.clone();
+                e
+            }
+        };
+        next.log.push(entry);
+        Ok(Transition {
+            payment: next,
+            notices: vec![],
+        })
+    }
+
+    /// A (partial) refund of what was captured and not yet refunded.
+    pub fn refund(&self, m: &Modification, now: Millis) -> Result<Transition, EcomError> {
+        if self.captured == 0 {
+            return Err(match self.state {
+                State::Cancel | State::Void => {
+                    EcomError::payment("73", "Cannot refund a cancelled payment")
+                }
+                _ => EcomError::payment(
+                    "72",
+                    "Cannot refund a payment that is only reserved: capture it first",
+                ),
+            });
+        }
+        if self.too_old(REFUND_PERIOD, now) {
+            return Err(EcomError::payment(
+                "95",
+                "Too late for refund: more than 365 days since the payment",
+            ));
+        }
+        let remaining = self.remaining_to_refund();
+        let amount = match m.amount {
+            None | Some(0) => remaining,
+            Some(a) => a,
+        };
+        if amount > remaining || amount <= 0 {
+            return Err(EcomError::payment(
+                "71",
+                format!(
+                    "Refunded amount exceeds the captured amount not yet refunded ({remaining})"
+                ),
+            ));
+        }
+        let mut next = self.clone();
+        let id = next.next_id();
+        let mut entry = self.entry(Operation::Refund, amount, id, &m.transaction_text, now);
+        entry.request_id = m.request_id.clone();
+        next.refunded += amount;
+        next.log.push(entry);
+        Ok(Transition {
+            payment: next,
+            notices: vec![],
+        })
+    }
+
+    /// The deprecated `/status` value: the newest log operation, or
+    /// `FAILED` if that one failed.
+    pub fn status_value(&self) -> &'static str {
+        match self.log.last() {
+            None => "INITIATE",
+            Some(e) if !e.success => "FAILED",
+            Some(e) => e.operation.as_str(),
+        }
+    }
+}
+
+/// ISO-8601 UTC with milliseconds, as eCom prints every `timeStamp`.
+pub fn timestamp(ms: Millis) -> String {
+    use time::OffsetDateTime;
+    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) else {
+        return String::new();
+    };
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,281 @@
+use super::*;
+
+const MSN: &str = "123456";
+const NOW: Millis = 1_700_000_000_000;
+
+fn new(order: &str) -> NewPayment {
+    NewPayment {
+        body_msn: Some(MSN.into()),
+        order_id: Some(order.into()),
+        amount: Some(49_900),
+        transaction_text: Some("One pair of socks".into()),
+        callback_prefix: Some("https://shop.example/cb".into()),
+        fallback: Some("https://shop.example/done".into()),
+        ..Default::default()
+    }
+}
+
+fn initiated() -> Payment {
+    new("order-1")
+        .initiate(
+            MSN,
+            UnitSettings::default(),
+            "tok".into(),
+            5_000_000_000,
+            NOW,
+        )
+        .unwrap()
+        .payment
+}
+
+fn reserved() -> Payment {
+    initiated()
+        .approve("4712345678", None, false, NOW + 1000)
+        .unwrap()
+        .payment
+}
+
+fn m(amount: Option<i64>) -> Modification {
+    Modification {
+        amount,
+        transaction_text: "text".into(),
+        request_id: "req".into(),
+    }
+}
+
+fn err(r: Result<Transition, EcomError>) -> (Group, String) {
+    let e = r.unwrap_err();
+    (e.group, e.code)
+}
+
+#[test]
+fn initiate_logs_initiate_and_owes_no_callback() {
+    let t = new("order-1")
+        .initiate(
+            MSN,
+            UnitSettings::default(),
+            "tok".into(),
+            5_000_000_000,
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(t.payment.log.len(), 1);
+    assert_eq!(t.payment.log[0].operation, Operation::Initiate);
+    assert!(t.notices.is_empty());
+    assert!(!t.payment.has_summary());
+}
+
+#[test]
+fn initiate_rules_give_the_documented_errors() {
+    let run = |n: NewPayment| err(n.initiate(MSN, UnitSettings::default(), "t".into(), 1, NOW));
+    let mut n = new("bad_id");
+    assert_eq!(run(n).0, Group::InvalidRequest);
+    n = new("o");
+    n.amount = Some(99);
+    assert_eq!(run(n), (Group::Payment, "43".into()));
+    n = new("o");
+    n.body_msn = Some("654321".into());
+    assert_eq!(run(n).1, "merchantSerialNumber");
+    n = new("o");
+    n.fallback = None;
+    assert_eq!(run(n).1, "fallBack");
+    n = new("o");
+    n.payment_type = Some("ecomm express payment".into());
+    assert_eq!(run(n).1, "paymentType");
+    n = new("o");
+    n.payment_type = Some(EXPRESS.into());
+    assert_eq!(run(n).1, "consentRemovalPrefix");
+    n = new("o");
+    n.mobile_number = Some("1234".into());
+    assert_eq!(run(n), (Group::User, "81".into()));
+    n = new("o");
+    n.scope = Some("name nin".into());
+    assert_eq!(run(n), (Group::Merchant, "51".into()));
+    n = new("o");
+    n.skip_landing_page = true;
+    assert_eq!(run(n).1, "mobileNumber");
+}
+
+#[test]
+fn phone_numbers_are_corrected_before_failing() {
+    assert_eq!(
+        normalise_mobile("+47 912 34 567").as_deref(),
+        Some("91234567")
+    );
+    assert_eq!(
+        normalise_mobile("004791234567").as_deref(),
+        Some("91234567")
+    );
+    assert_eq!(normalise_mobile("9123456"), None);
+}
+
+#[test]
+fn approval_reserves_and_calls_back_reserved() {
+    let t = initiated().approve("4712345678", None, false, NOW).unwrap();
+    assert_eq!(t.payment.state, State::Reserve);
+    assert_eq!(t.notices[0].status, "RESERVED");
+    assert_eq!(
+        t.payment.log[1].transaction_id,
+        t.payment.log[0].transaction_id
+    );
+}
+
+#[test]
+fn direct_capture_units_sell_at_once() {
+    let t = initiated().approve("4712345678", None, true, NOW).unwrap();
+    assert_eq!(t.payment.state, State::Sale);
+    assert_eq!(t.notices[0].status, "SALE");
+    assert_eq!(t.payment.remaining_to_refund(), 49_900);
+    assert_eq!(
+        err(t.payment.capture(&m(None), NOW)),
+        (Group::VippsError, "91".into())
+    );
+}
+
+#[test]
+fn a_declining_payer_leaves_the_payment_open() {
+    let t = initiated().approve("4700000001", None, false, NOW).unwrap();
+    assert_eq!(t.payment.state, State::Initiate);
+    assert_eq!(t.notices[0].status, "RESERVE_FAILED");
+    assert!(!t.payment.log[1].success);
+    assert!(t.payment.reject(NOW).is_ok());
+}
+
+#[test]
+fn timeout_logs_cancel_and_calls_back_rejected() {
+    let p = initiated();
+    assert!(p.expire_if_due(NOW + PAYER_WINDOW - 1).is_none());
+    let t = p.expire_if_due(NOW + PAYER_WINDOW).unwrap();
+    assert_eq!(t.payment.log[1].operation, Operation::Cancel);
+    assert_eq!(t.notices[0].status, "REJECTED");
+}
+
+#[test]
+fn captures_are_partial_and_bounded() {
+    let p = reserved();
+    assert_eq!(
+        err(initiated().capture(&m(None), NOW)),
+        (Group::Payment, "62".into())
+    );
+    let p = p.capture(&m(Some(10_000)), NOW).unwrap().payment;
+    assert_eq!(p.remaining_to_capture(), 39_900);
+    assert_eq!(
+        err(p.capture(&m(Some(40_000)), NOW)),
+        (Group::Payment, "61".into())
+    );
+    let p = p.capture(&m(Some(0)), NOW).unwrap().payment;
+    assert_eq!(p.captured, 49_900);
+    assert_ne!(p.log[2].transaction_id, p.log[3].transaction_id);
+}
+
+#[test]
+fn cancel_of_initiate_is_cancel_and_of_reserve_is_void() {
+    let t = initiated().cancel(&m(None), false, NOW).unwrap();
+    assert_eq!(t.payment.log.last().unwrap().operation, Operation::Cancel);
+    assert_eq!(
+        err(t.payment.cancel(&m(None), false, NOW)),
+        (Group::VippsError, "92".into())
+    );
+    let t = reserved().cancel(&m(None), false, NOW).unwrap();
+    assert_eq!(t.payment.log.last().unwrap().operation, Operation::Void);
+    assert_eq!(
+        err(t.payment.capture(&m(None), NOW)),
+        (Group::VippsError, "91".into())
+    );
+}
+
+#[test]
+fn cancel_after_partial_capture_needs_the_release_flag() {
+    let p = reserved().capture(&m(Some(10_000)), NOW).unwrap().payment;
+    assert_eq!(
+        err(p.cancel(&m(None), false, NOW)),
+        (Group::Payment, "51".into())
+    );
+    let p = p.cancel(&m(None), true, NOW).unwrap().payment;
+    assert_eq!(p.log.last().unwrap().amount, 39_900);
+    assert_eq!(p.remaining_to_refund(), 10_000);
+}
+
+#[test]
+fn refunds_follow_captures() {
+    assert_eq!(
+        err(reserved().refund(&m(None), NOW)),
+        (Group::Payment, "72".into())
+    );
+    let void = reserved().cancel(&m(None), false, NOW).unwrap().payment;
+    assert_eq!(
+        err(void.refund(&m(None), NOW)),
+        (Group::Payment, "73".into())
+    );
+    let p = reserved().capture(&m(None), NOW).unwrap().payment;
+    assert_eq!(
+        err(p.refund(&m(Some(50_000)), NOW)),
+        (Group::Payment, "71".into())
+    );
+    let p = p.refund(&m(Some(9_900)), NOW).unwrap().payment;
+    let p = p.refund(&m(None), NOW).unwrap().payment;
+    assert_eq!(p.refunded, 49_900);
+    assert_eq!(p.status_value(), "REFUND");
+}
+
+#[test]
+fn express_reserves_amount_plus_shipping() {
+    let mut n = new("x");
+    n.payment_type = Some(EXPRESS.into());
+    n.consent_removal_prefix = Some("https://shop.example/consent".into());
+    n.static_shipping = Some(vec![ShippingOption {
+        is_default: true,
+        priority: 0,
+        cost_ore: cost_to_ore(49.9).unwrap(),
+        method: "Posten".into(),
+        method_id: "p1".into(),
+    }]);
+    let p = n
+        .initiate(MSN, UnitSettings::default(), "t".into(), 1, NOW)
+        .unwrap()
+        .payment;
+    let opt = choose_shipping(p.static_shipping.as_deref().unwrap(), None).unwrap();
+    let choice = ShippingChoice {
+        address: default_address(),
+        cost_ore: opt.cost_ore,
+        method: opt.method.clone(),
+        method_id: opt.method_id.clone(),
+    };
+    let t = p.approve("4712345678", Some(choice), false, NOW).unwrap();
+    assert_eq!(t.notices[0].status, "RESERVE");
+    assert_eq!(t.notices[0].amount, 49_900 + 4_990);
+    assert!(t.payment.user.is_some());
+}
+
+#[test]
+fn the_default_shipping_option_is_preselected() {
+    let o = |id: &str, prio, def| ShippingOption {
+        is_default: def,
+        priority: prio,
+        cost_ore: 0,
+        method: id.into(),
+        method_id: id.into(),
+    };
+    let opts = vec![o("a", 2, false), o("b", 1, false), o("c", 3, true)];
+    assert_eq!(choose_shipping(&opts, None).unwrap().method_id, "c");
+    assert_eq!(choose_shipping(&opts[..2], None).unwrap().method_id, "b");
+    assert!(choose_shipping(&opts, Some("zz")).is_err());
+    assert!(choose_shipping(&[], None).is_err());
+}
+
+#[test]
+fn prefixes_lose_one_trailing_slash() {
+    assert_eq!(
+        join("https://x/cb/", "/v2/payments/1"),
+        "https://x/cb/v2/payments/1"
+    );
+    assert_eq!(
+        join("https://x/cb", "/v2/payments/1"),
+        "https://x/cb/v2/payments/1"
+    );
+}
+
+#[test]
+fn timestamps_have_milliseconds() {
+    assert_eq!(timestamp(1_700_000_000_000), "2023-11-14T22:13:20.000Z");
+}
