@@ -58,3 +58,61 @@ pub fn json_or_default<T: DeserializeOwned + Default>(raw: &[u8]) -> Result<T, A
         json(raw)
     }
 }
+
+/// Drops every comma that directly precedes a `}` or `]` (whitespace
+/// between allowed), outside strings. The eCom quick start's own curl
+/// examples carry such trailing commas and the real API accepts them, so
+/// eCom bodies are read through this before parsing. Other bytes, and
+/// anything inside a string, are kept as they are.
+pub fn without_trailing_commas(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, &b) in raw.iter().enumerate() {
+        let drop = if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            false
+        } else {
+            if b == b'"' {
+                in_string = true;
+            }
+            b == b','
+                && matches!(
+                    raw[i + 1..].iter().find(|c| !c.is_ascii_whitespace()),
+                    Some(b'}' | b']')
+                )
+        };
+        match (&mut out, drop) {
+            (Some(o), false) => o.push(b),
+            (None, true) => out = Some(raw[..i].to_vec()),
+            _ => {}
+        }
+    }
+    out.map_or(std::borrow::Cow::Borrowed(raw), std::borrow::Cow::Owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_trailing_commas as strip;
+
+    #[test]
+    fn drops_commas_before_closing_brackets_only() {
+        assert_eq!(
+            &*strip(br#"{"a": 1, "b": [1, 2,],}"#),
+            br#"{"a": 1, "b": [1, 2]}"#
+        );
+        assert_eq!(&*strip(b"{\"a\": 1,\n  }"), b"{\"a\": 1\n  }");
+        assert_eq!(
+            &*strip(br#"{"a": "x,}", "b": "q\",]"}"#),
+            br#"{"a": "x,}", "b": "q\",]"}"#
+        );
+        assert!(matches!(
+            strip(br#"{"a":1}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+}

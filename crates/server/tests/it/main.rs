@@ -6,6 +6,7 @@ mod common;
 mod deliveries;
 mod ecom;
 mod ecom_express;
+mod ecom_quickstart;
 mod epayment;
 mod epayment_errors;
 mod idempotency;

@@ -41,8 +41,11 @@ pub fn json<T: DeserializeOwned + Default>(raw: &[u8], optional: bool) -> Result
     parse(raw)
 }
 
+/// Parses an eCom body, tolerating the trailing commas the official quick
+/// start's examples contain (see [`crate::body::without_trailing_commas`]).
 pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, EcomProblem> {
-    let de = &mut serde_json::Deserializer::from_slice(raw);
+    let raw = crate::body::without_trailing_commas(raw);
+    let de = &mut serde_json::Deserializer::from_slice(&raw);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
