@@ -11,18 +11,39 @@
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use tokio::sync::{Notify, Semaphore};
 use vipps_domain::Millis;
 use vipps_store::{
     clock::Clock,
-    deliveries::{record_attempt, AttemptRecord, Claimed, Delivery, Faults, KIND_WEBHOOK},
+    deliveries::{
+        record_attempt, record_call, AttemptRecord, Claimed, Delivery, Faults, FinishedCall,
+        KIND_WEBHOOK,
+    },
     Db,
 };
 
-use crate::{schedule, signing};
+use crate::{http, schedule, signing};
+
+/// Most bytes of an answer a synchronous call reads.
+const SYNC_RESPONSE_CAP: usize = 1024 * 1024;
+
+/// A call made while the payer waits (see [`Deliverer::call_now`]).
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub kind: &'static str,
+    pub msn: String,
+    pub method: reqwest::Method,
+    pub url: String,
+    pub body: Option<String>,
+    pub auth_header: Option<String>,
+    pub timeout: Duration,
+    /// What it is about, shown in the inspection API (e.g. the order id).
+    pub event_type: String,
+    pub order_key: String,
+}
 
 /// Pause between a wake-up and the poll it triggers.
 const WAKE_DEBOUNCE: Duration = Duration::from_millis(5);
@@ -210,11 +231,9 @@ impl Deliverer {
         Ok(())
     }
 
-    /// One HTTP attempt, never longer than the timeout, reading at most the
-    /// response cap.
+    /// One HTTP attempt of a claimed row (see [`crate::http`]).
     async fn send(&self, c: &Claimed) -> AttemptRecord {
         let d = &c.delivery;
-        let started = Instant::now();
         let url: reqwest::Url = match d.url.parse() {
             Ok(u) => u,
             Err(_) => return self.finish(d, 0, Some("invalid url".into()), None, 0, false),
@@ -233,44 +252,70 @@ impl Deliverer {
         } else if let Some(token) = &c.auth_header {
             req = req.header("Authorization", token);
         }
-        let cap = self.cfg.response_cap;
-        let outcome = tokio::time::timeout(self.timeout(d), async {
-            let mut resp = req.body(d.body.clone()).send().await?;
-            let status = resp.status().as_u16();
-            let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await? {
-                body.extend_from_slice(&chunk);
-                if body.len() >= cap {
-                    body.truncate(cap);
-                    break;
-                }
-            }
-            Ok::<_, reqwest::Error>((status, String::from_utf8_lossy(&body).into_owned()))
-        })
+        let x = http::exchange(
+            req.body(d.body.clone()),
+            self.timeout(d),
+            self.cfg.response_cap,
+        )
         .await;
-        let ms = started.elapsed().as_millis() as i64;
-        match outcome {
-            Err(_) => self.finish(d, 0, Some("timeout".into()), None, ms, false),
-            Ok(Err(e)) => {
-                let kind = if e.is_connect() {
-                    "connect"
-                } else if e.is_timeout() {
-                    "timeout"
-                } else {
-                    "request"
-                };
-                self.finish(d, 0, Some(kind.into()), Some(e.to_string()), ms, false)
-            }
-            Ok(Ok((status, body))) => {
-                let ok = (200..300).contains(&status);
-                let kind = match status {
-                    200..=299 => None,
-                    300..=399 => Some("redirect".to_owned()),
-                    _ => Some("status".to_owned()),
-                };
-                self.finish(d, status as i64, kind, Some(body), ms, ok)
-            }
+        let response = if x.status == 0 {
+            x.error.clone()
+        } else {
+            Some(x.body_text())
+        };
+        self.finish(
+            d,
+            x.status as i64,
+            x.error_kind.map(str::to_owned),
+            response,
+            x.latency_ms,
+            x.ok(),
+        )
+    }
+
+    /// Makes a call someone is waiting for (express shipping details,
+    /// consent removal, …) now, with `timeout`, and records it as a finished
+    /// delivery with its one attempt, so it is inspected like every other
+    /// outgoing call. Up to 1 MiB of the answer is returned.
+    pub async fn call_now(&self, call: Call) -> http::Exchange {
+        let mut req = self.client.request(call.method.clone(), &call.url);
+        if let Some(body) = &call.body {
+            req = req
+                .header("Content-Type", "application/json; charset=utf-8")
+                .body(body.clone());
         }
+        if let Some(token) = &call.auth_header {
+            req = req.header("Authorization", token);
+        }
+        let x = http::exchange(req, call.timeout, SYNC_RESPONSE_CAP).await;
+        let now = self.clock.now();
+        let mut kept = x.body_text();
+        kept.truncate(kept.floor_char_boundary(self.cfg.response_cap));
+        let rec = AttemptRecord {
+            at: now,
+            status_code: x.status as i64,
+            error_kind: x.error_kind.map(str::to_owned),
+            response: if x.status == 0 {
+                x.error.clone()
+            } else {
+                Some(kept)
+            },
+            latency_ms: x.latency_ms,
+            next_attempt_at: None,
+            delivered: x.ok(),
+        };
+        let row = FinishedCall {
+            msn: &call.msn,
+            kind: call.kind,
+            url: &call.url,
+            event_type: &call.event_type,
+            order_key: &call.order_key,
+            body: call.body.as_deref().unwrap_or_default(),
+        };
+        if let Err(e) = self.db.write(record_call(&row, &rec)).await {
+            tracing::warn!(error = %e, url = %call.url, "call not recorded");
+        }
+        x
     }
 
     /// How long one attempt of this kind of row may take.

@@ -9,9 +9,10 @@
 //! open across the HTTP call, and a failing merchant leaves the payment
 //! untouched (§3.8).
 
-use std::{sync::OnceLock, time::Duration};
+use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
+use vipps_delivery::Call;
 use vipps_domain::{
     ecom::{
         self, choose_shipping, cost_to_ore, default_address, EcomError, Notice, Payment,
@@ -31,6 +32,9 @@ use crate::AppState;
 /// Timeout of the synchronous merchant calls: shipping details and consent
 /// removal (§1.6).
 pub const MERCHANT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Kinds of the calls made while the payer waits, as the inspection API shows them.
+pub const KIND_ECOM_SHIPPING: &str = "ecom_shipping_details";
+pub const KIND_ECOM_CONSENT: &str = "ecom_consent_removal";
 
 /// Attempts before a hot payment is reported as locked (VippsError 94).
 const MAX_ATTEMPTS: usize = 50;
@@ -240,17 +244,6 @@ pub enum Approved {
     Declined(Payment, EcomError),
 }
 
-fn merchant_client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(MERCHANT_CALL_TIMEOUT)
-            .build()
-            .expect("a plain HTTP client builds")
-    })
-}
-
 fn option(o: &wire::ShippingOption) -> Result<ShippingOption, String> {
     let cost = cost_to_ore(o.shipping_cost)
         .ok_or_else(|| format!("invalid shippingCost {}", o.shipping_cost))?;
@@ -280,6 +273,7 @@ pub fn static_options(list: &[wire::ShippingOption]) -> Result<Vec<ShippingOptio
 /// unreachable merchant is "No shipping methods found", a bad answer
 /// "Payment failed"; both leave the payment unpaid.
 async fn fetch_options(
+    st: &AppState,
     p: &Payment,
     address: &ecom::Address,
 ) -> Result<Vec<ShippingOption>, EcomError> {
@@ -297,35 +291,29 @@ async fn fetch_options(
         post_code: address.post_code.clone(),
         address_type: "H".into(),
     };
-    let mut req = merchant_client()
-        .post(&url)
-        .header("Content-Type", JSON_UTF8)
-        .body(serde_json::to_string(&body).expect("serialises"));
-    if let Some(token) = &p.auth_token {
-        req = req.header("Authorization", token);
+    let x = st
+        .deliverer
+        .call_now(Call {
+            kind: KIND_ECOM_SHIPPING,
+            msn: p.msn.clone(),
+            method: reqwest::Method::POST,
+            url,
+            body: Some(serde_json::to_string(&body).expect("serialises")),
+            auth_header: p.auth_token.clone(),
+            timeout: MERCHANT_CALL_TIMEOUT,
+            event_type: format!("shippingDetails {}", p.order_id),
+            order_key: format!("ecom/{}/{}", p.msn, p.order_id),
+        })
+        .await;
+    let failed = |why: String| EcomError::payment("45", format!("Payment failed: {why}"));
+    match x.status {
+        // No answer in time, or none at all.
+        0 => return Err(EcomError::payment("45", "No shipping methods found")),
+        200 => {}
+        status => return Err(failed(format!("the merchant answered HTTP {status}"))),
     }
-    let failed = |why: String| {
-        tracing::info!(%url, %why, "shipping details call failed");
-        EcomError::payment("45", format!("Payment failed: {why}"))
-    };
-    let resp = match req.send().await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::info!(%url, error = %e, "shipping details call failed");
-            return Err(EcomError::payment("45", "No shipping methods found"));
-        }
-    };
-    let status = resp.status().as_u16();
-    let bytes = match resp.bytes().await {
-        Ok(b) => b,
-        Err(_) => return Err(EcomError::payment("45", "No shipping methods found")),
-    };
-    if status != 200 {
-        return Err(failed(format!("the merchant answered HTTP {status}")));
-    }
-    let answer: wire::ShippingDetailsResponse = serde_json::from_slice(&bytes)
+    let answer: wire::ShippingDetailsResponse = serde_json::from_slice(&x.body)
         .map_err(|e| failed(format!("invalid shipping details: {e}")))?;
-    tracing::info!(%url, order = ?answer.order_id, address = ?answer.address_id, "shipping details fetched");
     answer
         .shipping_details
         .iter()
@@ -335,11 +323,15 @@ async fn fetch_options(
 }
 
 /// The address and shipping option an express payer approves with.
-async fn express_choice(p: &Payment, wanted: Option<&str>) -> Result<ShippingChoice, EcomError> {
+async fn express_choice(
+    st: &AppState,
+    p: &Payment,
+    wanted: Option<&str>,
+) -> Result<ShippingChoice, EcomError> {
     let address = default_address();
     let options = match &p.static_shipping {
         Some(list) => list.clone(),
-        None => fetch_options(p, &address).await?,
+        None => fetch_options(st, p, &address).await?,
     };
     let chosen = choose_shipping(&options, wanted)
         .map_err(|m| EcomError::payment("45", format!("Payment failed: {m}")))?;
@@ -366,7 +358,7 @@ pub async fn approve_ecom(
         .ok_or_else(|| EcomError::unknown_order(order_id))?;
     s.payment.require_open(now)?;
     let shipping = if s.payment.express {
-        Some(express_choice(&s.payment, shipping_method_id.as_deref()).await?)
+        Some(express_choice(st, &s.payment, shipping_method_id.as_deref()).await?)
     } else {
         None
     };
@@ -428,22 +420,24 @@ pub async fn remove_consent(
         prefix,
         &format!("/v2/consents/{}", urlencoding::encode(&user.user_id)),
     );
-    let mut req = merchant_client().delete(&url);
-    if let Some(token) = &p.auth_token {
-        req = req.header("Authorization", token);
-    }
-    let out = match req.send().await {
-        Ok(r) => ConsentRemoval {
-            url,
-            status: r.status().as_u16(),
-            error: None,
-        },
-        Err(e) => ConsentRemoval {
-            url,
-            status: 0,
-            error: Some(e.to_string()),
-        },
+    let x = st
+        .deliverer
+        .call_now(Call {
+            kind: KIND_ECOM_CONSENT,
+            msn: p.msn.clone(),
+            method: reqwest::Method::DELETE,
+            url: url.clone(),
+            body: None,
+            auth_header: p.auth_token.clone(),
+            timeout: MERCHANT_CALL_TIMEOUT,
+            event_type: format!("consentRemoval {}", p.order_id),
+            order_key: format!("ecom/{}/{}", p.msn, p.order_id),
+        })
+        .await;
+    let out = ConsentRemoval {
+        url,
+        status: x.status,
+        error: x.error.or_else(|| x.error_kind.map(str::to_owned)),
     };
-    tracing::info!(url = %out.url, status = out.status, "consent removal sent");
     Ok(out)
 }

@@ -338,3 +338,50 @@ pub fn retry_now(id: &str, now: i64) -> WriteSet {
     );
     w
 }
+
+/// A call that was made at once (someone was waiting for its answer).
+pub struct FinishedCall<'a> {
+    pub msn: &'a str,
+    pub kind: &'a str,
+    pub url: &'a str,
+    pub event_type: &'a str,
+    pub order_key: &'a str,
+    pub body: &'a str,
+}
+
+/// Records a call made at once: a finished row and its one attempt.
+pub fn record_call(c: &FinishedCall, a: &AttemptRecord) -> WriteSet {
+    let id = uuid::Uuid::new_v4().to_string();
+    let status = if a.delivered { DELIVERED } else { FAILED };
+    let mut w = WriteSet::new();
+    w.push(
+        "INSERT INTO deliveries (id, msn, kind, target_id, url, event_type, order_key, seq, body, status, attempts, \
+         first_due_at, next_attempt_at, lease_until, last_status, created_at, completed_at) \
+         VALUES ($1, $2, $3, NULL, $4, $5, $6, 0, $7, $8, 1, $9, $9, 0, $10, $9, $9)",
+        vec![
+            id.clone().into(),
+            c.msn.into(),
+            c.kind.into(),
+            c.url.into(),
+            c.event_type.into(),
+            c.order_key.into(),
+            c.body.into(),
+            status.into(),
+            a.at.into(),
+            a.status_code.into(),
+        ],
+    );
+    w.push(
+        "INSERT INTO delivery_attempts (delivery_id, at, status_code, error_kind, response, latency_ms, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+        vec![
+            id.into(),
+            a.at.into(),
+            a.status_code.into(),
+            a.error_kind.clone().into(),
+            a.response.clone().into(),
+            a.latency_ms.into(),
+        ],
+    );
+    w
+}

@@ -87,6 +87,20 @@ async fn express_checkout_fetches_shipping_details_and_calls_back_reserve_with_s
     );
     assert!(got[2].path_and_query.ends_with("%3D%3D"));
     assert_eq!(got[2].header("authorization"), "merchant-secret-token");
+
+    // Both calls made while the payer waited are in the delivery log, like
+    // every outgoing call.
+    let log = app.deliveries().await;
+    let kind = |k: &str| log.iter().find(|d| d["kind"] == k).cloned().unwrap();
+    let ship = kind("ecom_shipping_details");
+    assert_eq!(ship["status"], "delivered");
+    assert_eq!(ship["attempts"][0]["statusCode"], 200);
+    assert!(ship["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/ship/v2/payments/exp-1/shippingDetails"));
+    assert_eq!(kind("ecom_consent_removal")["status"], "delivered");
+    assert_eq!(kind("ecom_callback")["status"], "delivered");
 }
 
 #[tokio::test]
@@ -118,6 +132,14 @@ async fn a_merchant_answering_500_or_garbage_fails_the_payment_and_leaves_it_unp
     initiate_with(&app, express_body(&app, "exp-500", &shop)).await;
     let r = force_approve(&app, "exp-500", json!({})).await;
     let e = ecom_error(r, 400, "Payment", "45").await;
+    let failed = app
+        .deliveries()
+        .await
+        .into_iter()
+        .find(|d| d["kind"] == "ecom_shipping_details")
+        .unwrap();
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["attempts"][0]["statusCode"], 500);
     assert!(e["errorMessage"]
         .as_str()
         .unwrap()
