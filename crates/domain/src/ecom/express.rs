@@ -122,3 +122,46 @@ pub fn user_details(phone: &str) -> UserDetails {
         mobile_number: mobile,
     }
 }
+
+/// How long an express payer's personal data is shown (BEHAVIOR.md §1.4).
+pub const USER_DATA_LIFETIME: crate::Millis = 7 * crate::DAY;
+
+/// What `/details` shows instead of personal data past its lifetime.
+pub const EXPIRED: &str = "[Expired]";
+
+impl super::Payment {
+    /// A copy whose personal values read "[Expired]" once the data's seven
+    /// days after the reservation are over; the payment itself keeps them.
+    pub fn as_shown(&self, now: crate::Millis) -> std::borrow::Cow<'_, super::Payment> {
+        let expired = self
+            .reserved_at
+            .is_some_and(|at| now - at > USER_DATA_LIFETIME);
+        if !expired || (self.user.is_none() && self.shipping.is_none()) {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut p = self.clone();
+        if let Some(s) = &mut p.shipping {
+            let a = &mut s.address;
+            for v in [
+                &mut a.address_line1,
+                &mut a.address_line2,
+                &mut a.city,
+                &mut a.country,
+                &mut a.post_code,
+            ] {
+                *v = EXPIRED.to_owned();
+            }
+        }
+        if let Some(u) = &mut p.user {
+            for v in [
+                &mut u.first_name,
+                &mut u.last_name,
+                &mut u.email,
+                &mut u.mobile_number,
+            ] {
+                *v = EXPIRED.to_owned();
+            }
+        }
+        std::borrow::Cow::Owned(p)
+    }
+}

@@ -588,3 +588,88 @@ async fn is_app_payments_get_a_deeplink() {
         .unwrap()
         .starts_with("vippsMT://?token="));
 }
+
+#[tokio::test]
+async fn capture_after_180_days_and_refund_after_365_days_are_refused() {
+    let app = TestApp::spawn().await;
+    let shop = Receiver::start().await;
+    initiate(&app, "order-old-1", 10_000, &shop.base).await;
+    approve(&app, "order-old-1").await;
+    assert_eq!(
+        modify(
+            &app,
+            "order-old-1",
+            "capture",
+            Some("c1"),
+            action(&app, Some(4_000))
+        )
+        .await
+        .status(),
+        200
+    );
+    app.advance_clock(181 * 24 * 3600).await;
+    let r = modify(
+        &app,
+        "order-old-1",
+        "capture",
+        Some("c2"),
+        action(&app, Some(1_000)),
+    )
+    .await;
+    ecom_error(r, 400, "Payment", "98").await;
+    // Refunds stay possible until a year has passed.
+    assert_eq!(
+        modify(
+            &app,
+            "order-old-1",
+            "refund",
+            Some("r1"),
+            action(&app, Some(1_000))
+        )
+        .await
+        .status(),
+        200
+    );
+    app.advance_clock(185 * 24 * 3600).await;
+    let r = modify(
+        &app,
+        "order-old-1",
+        "refund",
+        Some("r2"),
+        action(&app, Some(1_000)),
+    )
+    .await;
+    ecom_error(r, 400, "Payment", "95").await;
+}
+
+#[tokio::test]
+async fn skip_landing_page_needs_a_unit_allowed_to_use_it() {
+    let app = TestApp::spawn().await;
+    let shop = Receiver::start().await;
+    let settings = app.url(&format!(
+        "/sandbox/v1/merchants/{}/settings",
+        app.merchant.msn
+    ));
+    let r = app
+        .client
+        .post(&settings)
+        .json(&json!({"skipLandingPageAllowed": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut body = initiate_body(&app, "order-skip-1", 10_000, &shop.base);
+    body["transaction"]["skipLandingPage"] = json!(true);
+    let r = send(&app, Method::POST, "/ecomm/v2/payments", Some(body.clone())).await;
+    ecom_error(r, 403, "Merchant", "38").await;
+    let r = app
+        .client
+        .post(&settings)
+        .json(&json!({"skipLandingPageAllowed": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = send(&app, Method::POST, "/ecomm/v2/payments", Some(body)).await;
+    assert_eq!(r.status(), 200);
+}

@@ -101,6 +101,17 @@ async fn express_checkout_fetches_shipping_details_and_calls_back_reserve_with_s
         .ends_with("/ship/v2/payments/exp-1/shippingDetails"));
     assert_eq!(kind("ecom_consent_removal")["status"], "delivered");
     assert_eq!(kind("ecom_callback")["status"], "delivered");
+
+    // Seven days after the reservation the payer's personal data is gone
+    // from /details; the payment itself is unchanged.
+    app.advance_clock(7 * 24 * 3600 + 1).await;
+    let d = details(&app, "exp-1").await;
+    assert_eq!(d["shippingDetails"]["address"]["postCode"], "[Expired]");
+    assert_eq!(d["shippingDetails"]["address"]["addressLine1"], "[Expired]");
+    assert_eq!(d["userDetails"]["mobileNumber"], "[Expired]");
+    assert_eq!(d["userDetails"]["email"], "[Expired]");
+    assert_eq!(d["userDetails"]["userId"], user_id.as_str());
+    assert_eq!(d["shippingDetails"]["shippingMethodId"], "posten");
 }
 
 #[tokio::test]

@@ -138,7 +138,9 @@ async fn details(
     respond(
         async {
             let s = load(&st, &m, &order_id).await?;
-            Ok(json_ok(&render::details(&s.payment)))
+            Ok(json_ok(&render::details(
+                &s.payment.as_shown(st.clock.now()),
+            )))
         }
         .await,
     )
