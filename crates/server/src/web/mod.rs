@@ -3,18 +3,22 @@
 //! HTML.
 //!
 //! - `/` explains the sandbox and lists the seeded test payers;
-//! - `/landing?token=T` is where a payment's `redirectUrl` points: the payer
-//!   enters (or confirms) a phone number;
+//! - `/landing?token=T` is where a payment's `redirectUrl` (or an eCom
+//!   payment's `url`) points: the payer enters (or confirms) a phone number;
 //! - `/app/pay?token=T&phone=P` is "the app": Approve or Reject;
 //! - `/app?phone=P` is a phone's inbox, where PUSH_MESSAGE payments wait;
+//! - `/app/consent` lets the payer of an express payment revoke its consent;
 //! - `/qr/{token}.svg|png` is the QR code a QR-flow `redirectUrl` points at.
 //!
-//! Every state change goes through [`crate::service`], exactly like a force
+//! ePayment and eCom v2 payments share these pages through [`PayerPayment`].
+//! Every state change goes through [`crate::service`] (or
+//! [`crate::service_ecom`] for eCom), exactly like a force
 //! approve, so the API, its events and webhooks see a page approval as a real
 //! one. Forms are POST followed by a 303 redirect, so reloading a result page
 //! never repeats an approval.
 
 mod pages;
+mod payment;
 mod qr;
 
 use askama::Template;
@@ -26,9 +30,11 @@ use axum::{
     Form, Router,
 };
 use serde::Deserialize;
-use vipps_domain::{epayment::Payment, ids::normalise_phone};
+use vipps_domain::{ecom, ids::normalise_phone};
 
-use crate::{problem::ApiProblem, service, AppState};
+pub use payment::PayerPayment;
+
+use crate::{problem::ApiProblem, service, service_ecom, service_ecom::EcomProblem, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/pay", get(pages::app))
         .route("/app/approve", post(pages::approve))
         .route("/app/reject", post(pages::reject))
+        .route("/app/consent", post(pages::remove_consent))
         .route("/qr/{file}", get(qr::image))
 }
 
@@ -48,6 +55,9 @@ struct Params {
     token: Option<String>,
     phone: Option<String>,
     size: Option<String>,
+    /// The express shipping option the payer picked.
+    #[serde(rename = "shippingMethodId")]
+    shipping_method_id: Option<String>,
 }
 
 impl Params {
@@ -74,12 +84,17 @@ impl Params {
     fn phone(&self) -> Result<String, ErrorPage> {
         match self.phone.as_deref().map(str::trim) {
             None | Some("") => Err(ErrorPage::bad_request("A phone number is required")),
-            Some(p) => normalise_phone(p).ok_or_else(|| ErrorPage {
-                status: StatusCode::BAD_REQUEST,
-                title: "Invalid phone number".into(),
-                detail: invalid_phone(p),
-                return_url: None,
-            }),
+            // Eight digits are a Norwegian number even when they start
+            // with 00 (the test payer 00000001), as eCom reads them.
+            Some(p) => ecom::normalise_mobile(p)
+                .map(|m| ecom::msisdn(&m))
+                .or_else(|| normalise_phone(p))
+                .ok_or_else(|| ErrorPage {
+                    status: StatusCode::BAD_REQUEST,
+                    title: "Invalid phone number".into(),
+                    detail: invalid_phone(p),
+                    return_url: None,
+                }),
         }
     }
 }
@@ -156,8 +171,8 @@ impl ErrorPage {
     }
 
     /// The same error, with a way back to the merchant.
-    fn back_to(mut self, p: &Payment) -> Self {
-        self.return_url = link(p.return_url.as_deref());
+    fn back_to(mut self, p: &PayerPayment) -> Self {
+        self.return_url = link(p.return_url());
         self
     }
 }
@@ -168,6 +183,18 @@ impl From<ApiProblem> for ErrorPage {
             status: StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             title: p.title,
             detail: p.detail,
+            return_url: None,
+        }
+    }
+}
+
+impl From<EcomProblem> for ErrorPage {
+    fn from(p: EcomProblem) -> Self {
+        let e = p.0;
+        ErrorPage {
+            status: StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            title: "The payment could not be changed".into(),
+            detail: e.message,
             return_url: None,
         }
     }
@@ -189,27 +216,35 @@ fn respond(r: Result<Response, ErrorPage>) -> Response {
     r.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// The payment behind a token, as stored.
-async fn by_token(st: &AppState, token: &str) -> Result<Payment, ErrorPage> {
+/// The payment behind a token, as stored: an ePayment one, else an eCom one.
+async fn by_token(st: &AppState, token: &str) -> Result<PayerPayment, ErrorPage> {
     // Tokens are short hex strings; anything huge is no token of ours.
     if token.len() > 200 {
         return Err(ErrorPage::not_found());
     }
+    if let Some(s) = st.db.payment_by_token(token).await? {
+        return Ok(PayerPayment::Epayment(s.payment));
+    }
     st.db
-        .payment_by_token(token)
+        .ecom_payment_by_token(token)
         .await?
-        .map(|s| s.payment)
+        .map(|s| PayerPayment::Ecom(s.payment))
         .ok_or_else(ErrorPage::not_found)
 }
 
 /// The payment behind a token as of now: a due expiry is persisted first, so
 /// the page shows the state the API would report.
-async fn current(st: &AppState, token: &str) -> Result<Payment, ErrorPage> {
-    let p = by_token(st, token).await?;
-    service::settled(st, &p.msn, &p.reference, st.clock.now())
-        .await?
-        .map(|s| s.payment)
-        .ok_or_else(ErrorPage::not_found)
+async fn current(st: &AppState, token: &str) -> Result<PayerPayment, ErrorPage> {
+    let now = st.clock.now();
+    match by_token(st, token).await? {
+        PayerPayment::Epayment(p) => service::settled(st, &p.msn, &p.reference, now)
+            .await?
+            .map(|s| PayerPayment::Epayment(s.payment)),
+        PayerPayment::Ecom(p) => service_ecom::settled(st, &p.msn, &p.order_id, now)
+            .await?
+            .map(|s| PayerPayment::Ecom(s.payment)),
+    }
+    .ok_or_else(ErrorPage::not_found)
 }
 
 /// The name payers see: the merchant's, or its MSN if it has none.

@@ -15,18 +15,20 @@ use axum::{
 use time::{macros::format_description, OffsetDateTime};
 use urlencoding::encode;
 use vipps_domain::{
-    epayment::{Payment, State as PaymentState},
+    epayment::State as PaymentState,
     payer::{self, Outcome, TEST_PAYERS},
     Millis,
 };
 
 use super::{
-    by_token, current, invalid_phone, link, merchant_name, render, respond, see_other, ErrorPage,
-    Params,
+    by_token, current, invalid_phone, link, merchant_name,
+    payment::{Express, PayerPayment},
+    render, respond, see_other, ErrorPage, Params,
 };
 use crate::{
     problem::ApiProblem,
     service::{self, Approved},
+    service_ecom::{self, Approved as EcomApproved},
     AppState,
 };
 
@@ -72,12 +74,12 @@ struct Landing {
 }
 
 impl Landing {
-    fn new(p: &Payment, merchant: String, phone: String, error: Option<String>) -> Self {
+    fn new(p: &PayerPayment, merchant: String, phone: String, error: Option<String>) -> Self {
         Landing {
-            token: p.token.clone(),
+            token: p.token().to_owned(),
             merchant,
-            amount: p.amount.to_string(),
-            description: p.description.clone(),
+            amount: p.amount(),
+            description: p.description(),
             phone,
             error,
             payers: payer_rows(),
@@ -95,21 +97,33 @@ struct App {
     amount: String,
     description: Option<String>,
     decline: Option<String>,
+    /// Why the last approval failed for another reason (e.g. shipping details).
+    error: Option<String>,
+    express: Option<Express>,
     inbox: String,
 }
 
 impl App {
-    fn new(p: &Payment, merchant: String, phone: String, decline: Option<String>) -> Self {
+    fn new(p: &PayerPayment, merchant: String, phone: String, decline: Option<String>) -> Self {
         App {
-            token: p.token.clone(),
+            token: p.token().to_owned(),
             payer_name: payer::payer(&phone).name,
             inbox: inbox_url(&phone),
             phone,
             merchant,
-            amount: p.amount.to_string(),
-            description: p.description.clone(),
+            amount: p.amount(),
+            description: p.description(),
             decline,
+            error: None,
+            express: p.express(None),
         }
+    }
+
+    /// After a failed approval: the payer's shipping pick stays selected.
+    fn retry(mut self, p: &PayerPayment, chosen: Option<&str>, error: Option<String>) -> Self {
+        self.express = p.express(chosen);
+        self.error = error;
+        self
     }
 }
 
@@ -126,43 +140,27 @@ struct Status {
     message: &'static str,
     good: bool,
     return_url: Option<String>,
+    /// The token, when the payer may revoke an express consent here.
+    consent_token: Option<String>,
+    /// The outcome of a consent removal: whether it went through, and how.
+    notice: Option<(bool, String)>,
 }
 
 impl Status {
-    fn new(p: &Payment, merchant: String) -> Self {
-        let (heading, message, good) = match p.state {
-            PaymentState::Created => ("Waiting for the payer", "The payment is open.", true),
-            PaymentState::Authorized => (
-                "Payment approved",
-                "The payment is approved. The merchant will complete the order.",
-                true,
-            ),
-            PaymentState::Aborted => (
-                "Payment rejected",
-                "The payment was rejected. Nothing was charged.",
-                false,
-            ),
-            PaymentState::Expired => (
-                "Payment expired",
-                "The payment has expired: it was not approved in time. Nothing was charged.",
-                false,
-            ),
-            PaymentState::Terminated => (
-                "Payment cancelled",
-                "The merchant cancelled this payment. Nothing was charged.",
-                false,
-            ),
-        };
+    fn new(p: &PayerPayment, merchant: String) -> Self {
+        let end = p.outcome();
         Status {
-            heading,
+            heading: end.heading,
             merchant,
-            amount: p.amount.to_string(),
-            description: p.description.clone(),
-            state: p.state.as_str(),
-            state_class: p.state.as_str().to_ascii_lowercase(),
-            message,
-            good,
-            return_url: link(p.return_url.as_deref()),
+            amount: p.amount(),
+            description: p.description(),
+            state: end.state,
+            state_class: end.state.to_ascii_lowercase(),
+            message: end.message,
+            good: end.good,
+            return_url: link(p.return_url()),
+            consent_token: p.has_consent().then(|| p.token().to_owned()),
+            notice: None,
         }
     }
 }
@@ -213,12 +211,29 @@ fn redirect(url: &str) -> Response {
 
 /// After the payer's decision: back to the merchant's `returnUrl` unchanged,
 /// or, when there is none (PUSH_MESSAGE), a page saying how it ended.
-async fn finish(st: &AppState, p: &Payment) -> Result<Response, ErrorPage> {
-    if let Some(r) = p.return_url.as_deref().and_then(see_other) {
+async fn finish(st: &AppState, p: &PayerPayment) -> Result<Response, ErrorPage> {
+    if let Some(r) = p.return_url().and_then(see_other) {
         return Ok(r);
     }
-    let merchant = merchant_name(st, &p.msn).await?;
-    Ok(render(StatusCode::OK, &Status::new(p, merchant)))
+    status_page(st, p, StatusCode::OK).await
+}
+
+/// The page of a payment that is no longer open.
+async fn status_page(
+    st: &AppState,
+    p: &PayerPayment,
+    code: StatusCode,
+) -> Result<Response, ErrorPage> {
+    let merchant = merchant_name(st, p.msn()).await?;
+    Ok(render(code, &Status::new(p, merchant)))
+}
+
+/// eCom knows only Norwegian numbers: anything else is explained.
+fn ecom_only_norwegian(typed: &str) -> String {
+    format!(
+        "\"{typed}\" cannot pay this payment: it needs a Norwegian mobile number, \
+         8 digits (e.g. 12345678)."
+    )
 }
 
 pub(super) async fn home() -> Response {
@@ -238,12 +253,12 @@ pub(super) async fn landing(
         async {
             let q = Params::query(q)?;
             let p = current(&st, q.token()?).await?;
-            let merchant = merchant_name(&st, &p.msn).await?;
-            if p.state != PaymentState::Created {
-                return Ok(render(StatusCode::OK, &Status::new(&p, merchant)));
+            if !p.is_open() {
+                return status_page(&st, &p, StatusCode::OK).await;
             }
+            let merchant = merchant_name(&st, p.msn()).await?;
             // Pre-filled but editable: someone else may pay (BEHAVIOR.md §4.6).
-            let phone = p.customer_phone.clone().unwrap_or_default();
+            let phone = p.prefilled_phone();
             Ok(render(
                 StatusCode::OK,
                 &Landing::new(&p, merchant, phone, None),
@@ -261,28 +276,40 @@ pub(super) async fn submit_phone(
         async {
             let f = Params::form(f)?;
             let p = current(&st, f.token()?).await?;
-            let merchant = merchant_name(&st, &p.msn).await?;
-            if p.state != PaymentState::Created {
-                return Ok(render(StatusCode::OK, &Status::new(&p, merchant)));
+            if !p.is_open() {
+                return status_page(&st, &p, StatusCode::OK).await;
             }
-            match f.phone() {
-                Ok(phone) => Ok(redirect(&app_url(&p.token, &phone))),
-                Err(_) => {
-                    let typed = f.phone.unwrap_or_default().trim().to_owned();
-                    let error = if typed.is_empty() {
-                        "Enter your phone number.".to_owned()
-                    } else {
-                        invalid_phone(&typed)
-                    };
-                    Ok(render(
-                        StatusCode::BAD_REQUEST,
-                        &Landing::new(&p, merchant, typed, Some(error)),
-                    ))
+            let typed = f.phone.clone().unwrap_or_default().trim().to_owned();
+            let error = match f.phone() {
+                Ok(phone) if p.accepts_phone(&phone) => {
+                    return Ok(redirect(&app_url(p.token(), &phone)))
                 }
-            }
+                Ok(_) => ecom_only_norwegian(&typed),
+                Err(_) if typed.is_empty() => "Enter your phone number.".to_owned(),
+                Err(_) => invalid_phone(&typed),
+            };
+            let merchant = merchant_name(&st, p.msn()).await?;
+            Ok(render(
+                StatusCode::BAD_REQUEST,
+                &Landing::new(&p, merchant, typed, Some(error)),
+            ))
         }
         .await,
     )
+}
+
+/// The payer's phone from a query or form, checked against the payment.
+fn payer_phone(params: &Params, p: &PayerPayment) -> Result<String, ErrorPage> {
+    let phone = params.phone()?;
+    if !p.accepts_phone(&phone) {
+        return Err(ErrorPage {
+            status: StatusCode::BAD_REQUEST,
+            title: "Invalid phone number".into(),
+            detail: ecom_only_norwegian(&phone),
+            return_url: None,
+        });
+    }
+    Ok(phone)
 }
 
 pub(super) async fn app(
@@ -293,17 +320,16 @@ pub(super) async fn app(
         async {
             let q = Params::query(q)?;
             let token = q.token()?;
-            let phone = q.phone()?;
+            // A missing or malformed phone is a 400 before any lookup.
+            q.phone()?;
             let p = current(&st, token).await?;
-            let merchant = merchant_name(&st, &p.msn).await?;
-            if p.state != PaymentState::Created {
-                return Ok(render(StatusCode::OK, &Status::new(&p, merchant)));
+            if !p.is_open() {
+                return status_page(&st, &p, StatusCode::OK).await;
             }
+            let phone = payer_phone(&q, &p)?;
+            let merchant = merchant_name(&st, p.msn()).await?;
             // A decline this payer already met stays visible after a reload.
-            let decline = p
-                .decline_reason
-                .clone()
-                .filter(|_| p.payer_phone.as_deref() == Some(phone.as_str()));
+            let decline = p.decline_for(&phone);
             Ok(render(
                 StatusCode::OK,
                 &App::new(&p, merchant, phone, decline),
@@ -320,23 +346,75 @@ pub(super) async fn approve(
     respond(
         async {
             let f = Params::form(f)?;
-            let phone = f.phone()?;
+            // A missing or malformed phone is a 400 before any lookup.
+            f.phone()?;
             let p = by_token(&st, f.token()?).await?;
-            match service::approve(&st, &p.msn, &p.reference, &phone).await {
-                Ok(Approved::Yes(p)) => finish(&st, &p).await,
-                // The payment stays open: show why, and let the payer reject.
-                Ok(Approved::Declined(p, why)) => {
-                    let merchant = merchant_name(&st, &p.msn).await?;
-                    Ok(render(
-                        StatusCode::OK,
-                        &App::new(&p, merchant, phone, Some(why.to_owned())),
-                    ))
-                }
-                Err(e) => Err(ErrorPage::from(e).back_to(&p)),
+            let phone = payer_phone(&f, &p)?;
+            match p {
+                PayerPayment::Epayment(e) => approve_epayment(&st, e, phone).await,
+                PayerPayment::Ecom(e) => approve_ecom(&st, e, phone, f.shipping_method_id).await,
             }
         }
         .await,
     )
+}
+
+async fn approve_epayment(
+    st: &AppState,
+    e: vipps_domain::epayment::Payment,
+    phone: String,
+) -> Result<Response, ErrorPage> {
+    match service::approve(st, &e.msn, &e.reference, &phone).await {
+        Ok(Approved::Yes(e)) => finish(st, &PayerPayment::Epayment(e)).await,
+        // The payment stays open: show why, and let the payer reject.
+        Ok(Approved::Declined(e, why)) => {
+            let p = PayerPayment::Epayment(e);
+            let merchant = merchant_name(st, p.msn()).await?;
+            Ok(render(
+                StatusCode::OK,
+                &App::new(&p, merchant, phone, Some(why.to_owned())),
+            ))
+        }
+        Err(err) => Err(ErrorPage::from(err).back_to(&PayerPayment::Epayment(e))),
+    }
+}
+
+/// eCom approval: a decline or a failing shipping-details call leaves the
+/// payment open, so the app page shows why with its buttons; a payment no
+/// longer open shows how it ended.
+async fn approve_ecom(
+    st: &AppState,
+    e: vipps_domain::ecom::Payment,
+    phone: String,
+    shipping: Option<String>,
+) -> Result<Response, ErrorPage> {
+    let shipping = shipping.filter(|s| !s.trim().is_empty());
+    let chosen = shipping.clone();
+    let out = service_ecom::approve_ecom(st, &e.msn, &e.order_id, &phone, shipping).await;
+    let (p, code, decline, error) = match out {
+        Ok(EcomApproved::Yes(e)) => return finish(st, &PayerPayment::Ecom(e)).await,
+        Ok(EcomApproved::Declined(e, why)) => (
+            PayerPayment::Ecom(e),
+            StatusCode::OK,
+            Some(why.message),
+            None,
+        ),
+        Err(problem) => {
+            let code =
+                StatusCode::from_u16(problem.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if code.is_server_error() {
+                return Err(ErrorPage::from(problem).back_to(&PayerPayment::Ecom(e)));
+            }
+            let p = current(st, &e.token).await?;
+            if !p.is_open() {
+                return status_page(st, &p, code).await;
+            }
+            (p, code, None, Some(problem.0.message))
+        }
+    };
+    let merchant = merchant_name(st, p.msn()).await?;
+    let page = App::new(&p, merchant, phone, decline).retry(&p, chosen.as_deref(), error);
+    Ok(render(code, &page))
 }
 
 pub(super) async fn reject(
@@ -347,10 +425,64 @@ pub(super) async fn reject(
         async {
             let f = Params::form(f)?;
             let p = by_token(&st, f.token()?).await?;
-            match service::reject(&st, &p.msn, &p.reference).await {
+            let out = match &p {
+                PayerPayment::Epayment(e) => service::reject(&st, &e.msn, &e.reference)
+                    .await
+                    .map(PayerPayment::Epayment)
+                    .map_err(ErrorPage::from),
+                PayerPayment::Ecom(e) => service_ecom::reject_ecom(&st, &e.msn, &e.order_id)
+                    .await
+                    .map(PayerPayment::Ecom)
+                    .map_err(ErrorPage::from),
+            };
+            match out {
                 Ok(p) => finish(&st, &p).await,
-                Err(e) => Err(ErrorPage::from(e).back_to(&p)),
+                Err(e) => Err(e.back_to(&p)),
             }
+        }
+        .await,
+    )
+}
+
+/// "Remove consent": the merchant is told to delete the express payer's
+/// profile (`DELETE …/v2/consents/{userId}`), and the page says how it went.
+pub(super) async fn remove_consent(
+    State(st): State<AppState>,
+    f: Result<Form<Params>, FormRejection>,
+) -> Response {
+    respond(
+        async {
+            let f = Params::form(f)?;
+            let p = current(&st, f.token()?).await?;
+            let PayerPayment::Ecom(e) = &p else {
+                return Err(ErrorPage::bad_request(
+                    "This payment has no consent to remove",
+                ));
+            };
+            let out = service_ecom::remove_consent(&st, &e.msn, &e.order_id)
+                .await
+                .map_err(|err| ErrorPage::from(err).back_to(&p))?;
+            let merchant = merchant_name(&st, p.msn()).await?;
+            let notice = match (out.status, out.error) {
+                (200..=299, _) => (
+                    true,
+                    format!("Consent removed: {merchant} was asked to delete your data."),
+                ),
+                (0, why) => (
+                    false,
+                    format!(
+                        "{merchant} could not be reached: {}",
+                        why.unwrap_or_default()
+                    ),
+                ),
+                (status, _) => (
+                    false,
+                    format!("{merchant} answered HTTP {status} to the consent removal."),
+                ),
+            };
+            let mut page = Status::new(&p, merchant);
+            page.notice = Some(notice);
+            Ok(render(StatusCode::OK, &page))
         }
         .await,
     )

@@ -43,7 +43,7 @@ pub(super) async fn image(
                     .ok_or_else(|| ErrorPage::bad_request("size must be 100-2000 pixels"))?,
             };
             let p = by_token(&st, token).await?;
-            let url = format!("{}/landing?token={}", st.cfg.public_url, p.token);
+            let url = format!("{}/landing?token={}", st.cfg.public_url, p.token());
             let code = QrCode::new(url.as_bytes()).map_err(|e| {
                 tracing::error!(error = %e, "QR encoding failed");
                 ErrorPage::from(ApiProblem::internal())

@@ -13,4 +13,5 @@ mod idempotency;
 mod inspection;
 mod receiver;
 mod web;
+mod web_ecom;
 mod webhooks;
