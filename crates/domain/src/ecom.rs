@@ -126,6 +126,10 @@ pub struct Payment {
     pub consent_removal_prefix: Option<String>,
     pub shipping_details_prefix: Option<String>,
     pub static_shipping: Option<Vec<ShippingOption>>,
+    /// The options the merchant's shippingDetails endpoint gave when the
+    /// payer opened the payment; approval chooses among exactly these.
+    #[serde(default)]
+    pub offered_shipping: Option<Vec<ShippingOption>>,
     pub skip_landing_page: bool,
     /// The 8-digit number the merchant prefilled, normalised.
     pub mobile_number: Option<String>,

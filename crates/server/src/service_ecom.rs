@@ -329,8 +329,8 @@ async fn express_choice(
     wanted: Option<&str>,
 ) -> Result<ShippingChoice, EcomError> {
     let address = default_address();
-    let options = match &p.static_shipping {
-        Some(list) => list.clone(),
+    let options = match p.shipping_options() {
+        Some(list) => list.to_vec(),
         None => fetch_options(st, p, &address).await?,
     };
     let chosen = choose_shipping(&options, wanted)
@@ -341,6 +341,35 @@ async fn express_choice(
         method: chosen.method.clone(),
         method_id: chosen.method_id.clone(),
     })
+}
+
+/// An open express payment with the shipping options its payer chooses
+/// from: when the merchant gives them (no `staticShippingDetails`), its
+/// shippingDetails endpoint is asked the first time the payer opens the
+/// payment and the answer is kept, so the page and the reservation agree and
+/// a reload asks nothing again. A failed call is the documented Payment 45.
+pub async fn offer_shipping(
+    st: &AppState,
+    msn: &str,
+    order_id: &str,
+) -> Result<Payment, EcomProblem> {
+    let s = settled(st, msn, order_id, st.clock.now())
+        .await?
+        .ok_or_else(|| EcomError::unknown_order(order_id))?;
+    let p = s.payment;
+    if !p.express || p.shipping_options().is_some() || p.require_open(st.clock.now()).is_err() {
+        return Ok(p);
+    }
+    let options = fetch_options(st, &p, &default_address()).await?;
+    transact(st, msn, order_id, |cur, now| {
+        let s = cur.ok_or_else(|| EcomError::unknown_order(order_id))?;
+        if s.payment.shipping_options().is_some() {
+            return Ok((WriteSet::new(), s.payment.clone()));
+        }
+        let t = s.payment.offer_shipping(options.clone(), now)?;
+        Ok((persist(&t, s.version), t.payment))
+    })
+    .await
 }
 
 /// The payer (or a force approve) approves with `phone` (an MSISDN). For

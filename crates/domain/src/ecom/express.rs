@@ -165,3 +165,29 @@ impl super::Payment {
         std::borrow::Cow::Owned(p)
     }
 }
+
+impl super::Payment {
+    /// The shipping options the payer chooses from, once known: the static
+    /// ones, or those the merchant gave for this payment.
+    pub fn shipping_options(&self) -> Option<&[ShippingOption]> {
+        self.static_shipping
+            .as_deref()
+            .or(self.offered_shipping.as_deref())
+    }
+
+    /// Keeps the options the merchant answered with, so the payer's choice
+    /// and the reservation use the same list. No log entry, no callback.
+    pub fn offer_shipping(
+        &self,
+        options: Vec<ShippingOption>,
+        now: crate::Millis,
+    ) -> Result<super::Transition, super::EcomError> {
+        self.require_open(now)?;
+        let mut next = self.clone();
+        next.offered_shipping = Some(options);
+        Ok(super::Transition {
+            payment: next,
+            notices: Vec::new(),
+        })
+    }
+}

@@ -239,6 +239,7 @@ impl NewPayment {
             consent_removal_prefix: self.consent_removal_prefix,
             shipping_details_prefix: self.shipping_details_prefix,
             static_shipping: self.static_shipping,
+            offered_shipping: None,
             skip_landing_page: self.skip_landing_page,
             mobile_number,
             scope: self.scope,

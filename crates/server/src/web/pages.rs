@@ -327,13 +327,22 @@ pub(super) async fn app(
                 return status_page(&st, &p, StatusCode::OK).await;
             }
             let phone = payer_phone(&q, &p)?;
+            // Opening an express payment asks the merchant for its shipping
+            // options, as the app does once it knows the address.
+            let (p, error) = match p {
+                PayerPayment::Ecom(e) if e.express => {
+                    match service_ecom::offer_shipping(&st, &e.msn, &e.order_id).await {
+                        Ok(e) => (PayerPayment::Ecom(e), None),
+                        Err(problem) => (PayerPayment::Ecom(e), Some(problem.0.message)),
+                    }
+                }
+                other => (other, None),
+            };
             let merchant = merchant_name(&st, p.msn()).await?;
             // A decline this payer already met stays visible after a reload.
             let decline = p.decline_for(&phone);
-            Ok(render(
-                StatusCode::OK,
-                &App::new(&p, merchant, phone, decline),
-            ))
+            let page = App::new(&p, merchant, phone, decline).retry(&p, None, error);
+            Ok(render(StatusCode::OK, &page))
         }
         .await,
     )

@@ -139,8 +139,7 @@ impl PayerPayment {
         Some(Express {
             address,
             options: p
-                .static_shipping
-                .as_deref()
+                .shipping_options()
                 .map(|list| shipping_rows(p.amount, list, chosen)),
         })
     }
@@ -168,8 +167,8 @@ fn nok(ore: i64) -> String {
 /// The address the sandbox's payers share, and what the merchant offers.
 pub struct Express {
     pub address: Vec<String>,
-    /// `None` when the merchant is asked for options only as the payer
-    /// approves (no `staticShippingDetails`).
+    /// `None` while the merchant's options are not known (its
+    /// shippingDetails endpoint failed to answer).
     pub options: Option<Vec<ShippingRow>>,
 }
 

@@ -16,13 +16,18 @@ use crate::{
 
 const CREATED: &str = "epayments.payment.created.v1";
 
-/// Waits until the delivery of `event_type` for `reference` has `n` attempts.
+/// Waits until the delivery of `event_type` has `n` attempts. The listing
+/// reads a row and then its attempts, so it waits for a view in which the
+/// row already reflects its latest attempt.
 async fn attempts_of(app: &TestApp, event_type: &str, n: usize) -> Value {
     eventually(&format!("{n} attempts of {event_type}"), || async {
-        app.deliveries()
-            .await
-            .into_iter()
-            .find(|d| d["eventType"] == event_type && d["attempts"].as_array().unwrap().len() >= n)
+        app.deliveries().await.into_iter().find(|d| {
+            let attempts = d["attempts"].as_array().unwrap();
+            let consistent = attempts.last().is_some_and(|a| {
+                d["status"] != "pending" || a["nextAttemptAt"] == d["nextAttemptAt"]
+            });
+            d["eventType"] == event_type && attempts.len() >= n && consistent
+        })
     })
     .await
 }

@@ -388,23 +388,34 @@ async fn web_ecom_express_asks_the_merchant_for_shipping_and_reserves_the_chosen
     }));
     let token = initiate(&app, express_body(&app, "web-ecom-exp", &shop)).await;
 
+    // Opening the payment asks the merchant for its options, once.
     let (status, html) = app_page(&app, &token, "4712345678").await;
     assert_eq!(status, 200);
     assert!(html.contains("Robert Levins gate 5"), "{html}");
-    assert!(html.contains("shipping options"), "{html}");
     assert!(
-        shop.received().is_empty(),
-        "no merchant call before approval"
+        html.contains("Posten Servicepakke") && html.contains("value=\"express\""),
+        "{html}"
+    );
+    assert!(html.contains("99.00 NOK"), "the price is shown: {html}");
+    let (status, _) = app_page(&app, &token, "4712345678").await;
+    assert_eq!(status, 200);
+    let asked = shop.received();
+    assert_eq!(asked.len(), 1, "a reload asks nothing again");
+    assert_eq!(
+        asked[0].path_and_query,
+        "/ship/v2/payments/web-ecom-exp/shippingDetails"
     );
 
+    // Approval reserves the option picked from exactly what was shown.
     let r = approve(&app, &token, "4712345678", Some("express")).await;
     assert_eq!(location(&r), FALLBACK);
     assert_eq!(callback_statuses(&shop, 1).await, ["RESERVE"]);
-    let got = shop.received();
-    assert_eq!(
-        got[0].path_and_query,
-        "/ship/v2/payments/web-ecom-exp/shippingDetails"
-    );
+    let shipping_calls = shop
+        .received()
+        .iter()
+        .filter(|r| r.path_and_query.ends_with("/shippingDetails"))
+        .count();
+    assert_eq!(shipping_calls, 1, "no second call at approval");
     let cb = &callbacks(&shop)[0];
     assert_eq!(cb["transactionInfo"]["amount"], 10_000 + 9_900);
     assert_eq!(cb["shippingDetails"]["shippingMethodId"], "express");
@@ -418,6 +429,14 @@ async fn web_ecom_express_shipping_failure_is_shown_and_the_payer_may_retry() {
     let shop = Receiver::start().await;
     shop.answer(500);
     let token = initiate(&app, express_body(&app, "web-ecom-fail", &shop)).await;
+
+    // Opening the payment shows the merchant's failure, with the buttons.
+    let (status, html) = app_page(&app, &token, "4712345678").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Payment failed: the merchant answered HTTP 500"),
+        "{html}"
+    );
 
     let started = std::time::Instant::now();
     let (status, html) = page(approve(&app, &token, "4712345678", None).await).await;
