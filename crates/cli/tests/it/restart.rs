@@ -53,10 +53,12 @@ fn start(db: &str) -> Server {
         .spawn()
         .unwrap();
     let out = BufReader::new(child.stdout.take().unwrap());
+    // Owned by the guard from here on, so a failed start is killed too.
+    let mut server = Server(child, String::new());
     for line in out.lines() {
         if let Some(rest) = line.unwrap().strip_prefix("vipps-sandbox listening on ") {
-            let base = rest.split(' ').next().unwrap().to_owned();
-            return Server(child, base);
+            server.1 = rest.split(' ').next().unwrap().to_owned();
+            return server;
         }
     }
     panic!("the server printed no address");
