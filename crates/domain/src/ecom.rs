@@ -207,6 +207,29 @@ impl Payment {
         )
     }
 
+    /// A merchant operation that was refused is logged too, with
+    /// `operationSuccess: false` and its request id (BEHAVIOR.md §3.3); the
+    /// payment is otherwise unchanged and nobody is called back.
+    pub fn log_refusal(
+        &self,
+        op: Operation,
+        amount: i64,
+        request_id: &str,
+        text: &str,
+        now: Millis,
+    ) -> Transition {
+        let mut next = self.clone();
+        let id = next.next_id();
+        let mut entry = self.entry(op, amount, id, text, now);
+        entry.success = false;
+        entry.request_id = request_id.to_owned();
+        next.log.push(entry);
+        Transition {
+            payment: next,
+            notices: Vec::new(),
+        }
+    }
+
     fn next_id(&mut self) -> String {
         let id = self.transaction_base + self.next_transaction;
         self.next_transaction += 1;
@@ -520,7 +543,14 @@ impl Payment {
     /// The deprecated `/status` value: the newest log operation, or
     /// `FAILED` if that one failed.
     pub fn status_value(&self) -> &'static str {
-        match self.log.last() {
+        // A refused merchant operation changes nothing, so it is no status;
+        // a refused reservation (the payer's card) is.
+        let last = self
+            .log
+            .iter()
+            .rev()
+            .find(|e| e.success || matches!(e.operation, Operation::Reserve | Operation::Sale));
+        match last {
             None => "INITIATE",
             Some(e) if !e.success => "FAILED",
             Some(e) => e.operation.as_str(),

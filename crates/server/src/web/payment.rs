@@ -245,7 +245,7 @@ fn ecom_outcome(p: &ecom::Payment) -> Ending {
         .log
         .iter()
         .rev()
-        .find(|e| e.operation == Operation::Cancel)
+        .find(|e| e.operation == Operation::Cancel && e.success)
         .is_some_and(|e| e.timestamp >= p.expires_at);
     let (heading, message, good) = match p.state {
         ecom::State::Initiate => ("Waiting for the payer", "The payment is open.", true),

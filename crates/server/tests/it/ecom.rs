@@ -441,10 +441,10 @@ async fn a_direct_capture_unit_sells_at_once_with_a_sale_callback() {
     ecom_error(r, 400, "VippsError", "91").await;
     let r = modify(&app, "sale-1", "refund", None, action(&app, None)).await;
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        operations(&details(&app, "sale-1").await),
-        ["REFUND", "SALE", "INITIATE"]
-    );
+    // The refused capture is logged too, as failed.
+    let d = details(&app, "sale-1").await;
+    assert_eq!(operations(&d), ["REFUND", "CAPTURE", "SALE", "INITIATE"]);
+    assert_eq!(d["transactionLogHistory"][1]["operationSuccess"], false);
 }
 
 #[tokio::test]
@@ -671,5 +671,53 @@ async fn skip_landing_page_needs_a_unit_allowed_to_use_it() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let r = send(&app, Method::POST, "/ecomm/v2/payments", Some(body)).await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_refused_merchant_operation_is_logged_as_failed_once_per_request_id() {
+    let app = TestApp::spawn().await;
+    let shop = Receiver::start().await;
+    initiate(&app, "refused-1", 10_000, &shop.base).await;
+    approve(&app, "refused-1").await;
+    let too_much = action(&app, Some(20_000));
+    let r = modify(
+        &app,
+        "refused-1",
+        "capture",
+        Some("cap-too-much"),
+        too_much.clone(),
+    )
+    .await;
+    ecom_error(r, 400, "Payment", "61").await;
+    // The same request again replays the refusal and logs nothing more.
+    let r = modify(&app, "refused-1", "capture", Some("cap-too-much"), too_much).await;
+    ecom_error(r, 400, "Payment", "61").await;
+
+    let d = details(&app, "refused-1").await;
+    assert_eq!(operations(&d), ["CAPTURE", "RESERVE", "INITIATE"]);
+    let failed = &d["transactionLogHistory"][0];
+    assert_eq!(failed["operationSuccess"], false);
+    assert_eq!(failed["requestId"], "cap-too-much");
+    assert_eq!(failed["amount"], 20_000);
+    assert_eq!(d["transactionSummary"]["capturedAmount"], 0);
+    // Nothing changed: the status is still the reservation, and it can be captured.
+    let r = send(
+        &app,
+        Method::GET,
+        "/ecomm/v2/payments/refused-1/status",
+        None,
+    )
+    .await;
+    let status: Value = r.json().await.unwrap();
+    assert_eq!(status["transactionInfo"]["status"], "RESERVE");
+    let r = modify(
+        &app,
+        "refused-1",
+        "capture",
+        Some("cap-ok"),
+        action(&app, Some(10_000)),
+    )
+    .await;
     assert_eq!(r.status(), 200);
 }

@@ -15,7 +15,7 @@ use axum::{
     Router,
 };
 use vipps_domain::{
-    ecom::{self, is_order_id, EcomError, Modification, NewPayment, Payment},
+    ecom::{self, is_order_id, EcomError, Group, Modification, NewPayment, Operation, Payment},
     payer::DEFAULT_PHONE,
     Millis,
 };
@@ -222,18 +222,42 @@ fn decide(
     let p = &s.payment;
     let mut mo = mo.clone();
     mo.request_id = key.to_owned();
-    let (t, body): (_, fn(&Payment) -> String) = match op {
+    let (result, body, operation, remaining): (_, fn(&Payment) -> String, _, _) = match op {
         Op::Capture => {
             require_key_for_partial(&mo, p.remaining_to_capture(), key)?;
-            (p.capture(&mo, now)?, render::captured)
+            (
+                p.capture(&mo, now),
+                render::captured,
+                Operation::Capture,
+                p.remaining_to_capture(),
+            )
         }
         Op::Refund => {
             require_key_for_partial(&mo, p.remaining_to_refund(), key)?;
-            (p.refund(&mo, now)?, render::refunded)
+            (
+                p.refund(&mo, now),
+                render::refunded,
+                Operation::Refund,
+                p.remaining_to_refund(),
+            )
         }
-        Op::Cancel => (p.cancel(&mo, release_rest, now)?, render::cancelled),
+        Op::Cancel => (
+            p.cancel(&mo, release_rest, now),
+            render::cancelled,
+            Operation::Cancel,
+            p.remaining_to_capture(),
+        ),
     };
-    Ok((persist(&t, s.version), body(&t.payment)))
+    match result {
+        Ok(t) => Ok((persist(&t, s.version), Ok(body(&t.payment)))),
+        // Refused by the payment's rules: logged on it with its request id.
+        Err(e) if matches!(e.group, Group::Payment | Group::VippsError) => {
+            let amount = mo.amount.filter(|a| *a != 0).unwrap_or(remaining);
+            let t = p.log_refusal(operation, amount, key, &mo.transaction_text, now);
+            Ok((persist(&t, s.version), Err(e.into())))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn operate(

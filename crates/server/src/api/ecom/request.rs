@@ -75,8 +75,9 @@ pub fn request_id(h: &HeaderMap) -> Result<Option<String>, EcomProblem> {
     }
 }
 
-/// A decision: the writes and the 200 body.
-pub type Decision = (WriteSet, String);
+/// A decision: the writes, and the 200 body or the refusal. A refusal may
+/// write too (a refused operation is logged on the payment).
+pub type Decision = (WriteSet, Result<String, EcomProblem>);
 
 /// Runs a modification. Without a request id it simply happens once; with
 /// one, its outcome is recorded under (MSN, path, id) and replayed.
@@ -92,7 +93,7 @@ pub async fn modify(
     decide: impl Fn(Option<&StoredEcom>, Millis, &str) -> Result<Decision, EcomProblem>,
 ) -> Result<Response, EcomProblem> {
     let Some(key) = key else {
-        let body = transact(st, &m.msn, order_id, |cur, now| decide(cur, now, "")).await?;
+        let body = transact(st, &m.msn, order_id, |cur, now| decide(cur, now, "")).await??;
         return Ok(raw(200, JSON_UTF8, body));
     };
     let fp = fingerprint(method, path, raw_body);
@@ -110,9 +111,10 @@ pub async fn modify(
         }
         let current = settled(st, &m.msn, order_id, now).await?;
         let (mut writes, status, body) = match decide(current.as_ref(), now, &key) {
-            Ok((w, body)) => (w, 200, body),
+            Ok((w, Ok(body))) => (w, 200, body),
+            Ok((w, Err(p))) if p.status() < 500 => (w, p.status(), p.body()),
             Err(p) if p.status() < 500 => (WriteSet::new(), p.status(), p.body()),
-            Err(p) => return Err(p),
+            Ok((_, Err(p))) | Err(p) => return Err(p),
         };
         record(&mut writes, &m.msn, path, &key, &fp, status, &body, now);
         match st.commit(writes).await {
