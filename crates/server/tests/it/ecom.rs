@@ -721,3 +721,35 @@ async fn a_refused_merchant_operation_is_logged_as_failed_once_per_request_id() 
     .await;
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn a_declining_payer_on_a_direct_capture_unit_gets_sale_failed() {
+    let app = TestApp::spawn().await;
+    let shop = Receiver::start().await;
+    let settings = app.url(&format!(
+        "/sandbox/v1/merchants/{}/settings",
+        app.merchant.msn
+    ));
+    let r = app
+        .client
+        .post(&settings)
+        .json(&json!({"directCapture": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    initiate(&app, "sale-fail-1", 10_000, &shop.base).await;
+    let r = force_approve(
+        &app,
+        "sale-fail-1",
+        json!({"customerPhoneNumber": "00000002"}),
+    )
+    .await;
+    ecom_error(r, 400, "Payment", "44").await;
+    let cb = shop.wait_for(1).await[0].json();
+    assert_eq!(cb["transactionInfo"]["status"], "SALE_FAILED");
+    assert_eq!(cb["errorInfo"]["errorGroup"], "Payment");
+    let d = details(&app, "sale-fail-1").await;
+    assert_eq!(d["transactionLogHistory"][0]["operation"], "SALE");
+    assert_eq!(d["transactionLogHistory"][0]["operationSuccess"], false);
+}
