@@ -1,5 +1,5 @@
-//! Request and response bodies of every API, exactly as the specs in
-//! `shared/specs/` name them. No logic: shared by the server and clients.
+//! Request and response bodies of every API, exactly as the official OpenAPI
+//! specs name them. No logic: shared by the server and clients.
 
 pub mod accesstoken;
 pub mod ecom;

@@ -1,4 +1,4 @@
-//! The eCom quick start (`shared/seeds/003…`) followed word for word: the
+//! The official eCom API quick start followed word for word: the
 //! request bodies and headers below are copied from its curl examples —
 //! trailing commas included — and only the host differs. The example MSN
 //! `123456` is the merchant's own here, as the guide asks readers to use theirs.
