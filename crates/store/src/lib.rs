@@ -104,7 +104,7 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await
             .context("cannot connect to the database")?;
         match backend {
@@ -113,7 +113,7 @@ impl Db {
         }
         .context("cannot apply migrations")?;
         let sqlite_file = sqlite_path(&url).map(std::sync::Arc::from);
-        let writer = writer::Writer::start(backend, &pool, sqlite_file.as_deref())?;
+        let writer = writer::Writer::start(backend, &pool, sqlite_file.as_deref(), &connect)?;
         let (request_log, log_rx) = tokio::sync::mpsc::channel(requests::BACKLOG);
         let db = Db {
             backend,

@@ -11,8 +11,10 @@
 //! batch's COMMIT has returned. The batch runs on a thread of its own over a
 //! plain SQLite connection with cached statements: going through an async
 //! driver would cost a thread hand-off per statement, which measured as the
-//! largest cost of a write. On PostgreSQL, which groups concurrent commits
-//! itself, each set is simply its own transaction on a pooled connection.
+//! largest cost of a write. PostgreSQL gets the same scheme from a task of
+//! its own (see [`crate::pg_batch::writer_task`]): a whole batch, savepoints
+//! included, goes in one simple-protocol message over prepared statements,
+//! so a batch costs one round trip and one WAL flush when no set fails.
 
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
@@ -116,9 +118,9 @@ pub enum WriteError {
     Db(String),
 }
 
-struct Job {
-    writes: WriteSet,
-    reply: oneshot::Sender<Result<(), WriteError>>,
+pub(crate) struct Job {
+    pub(crate) writes: WriteSet,
+    pub(crate) reply: oneshot::Sender<Result<(), WriteError>>,
 }
 
 #[derive(Clone)]
@@ -141,6 +143,7 @@ impl Writer {
         backend: Backend,
         pool: &AnyPool,
         sqlite_path: Option<&str>,
+        connect: &sqlx::any::AnyConnectOptions,
     ) -> anyhow::Result<Writer> {
         let inner = match (backend, sqlite_path) {
             (Backend::Sqlite, Some(path)) => {
@@ -149,6 +152,11 @@ impl Writer {
                 std::thread::Builder::new()
                     .name("sqlite-writer".into())
                     .spawn(move || batch_thread(conn, rx))?;
+                WriterKind::Batched(tx)
+            }
+            (Backend::Postgres, _) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                tokio::spawn(crate::pg_batch::writer_task(connect.clone(), rx));
                 WriterKind::Batched(tx)
             }
             _ => WriterKind::Direct(pool.clone()),
