@@ -4,12 +4,9 @@
 //! payer's pages all go through here.
 
 use vipps_domain::{
-    epayment::{Approval, Payment},
-    Millis,
-};
-use vipps_domain::{
-    epayment::{EventName, Transition},
+    epayment::{Approval, EventName, Payment, PaymentError, Transition},
     time_fmt::rfc3339,
+    Millis,
 };
 use vipps_store::{
     deliveries::enqueue_webhooks,
@@ -104,8 +101,24 @@ pub fn db_error(e: WriteError) -> ApiProblem {
     ApiProblem::internal()
 }
 
-/// The payment as of `now`: a CREATED payment whose window has passed is
-/// first moved to EXPIRED (and its event logged) before anyone sees it.
+/// Settles a payment already read: a CREATED payment whose window has
+/// passed is first moved to EXPIRED (and its event logged) before anyone
+/// sees it. `Ok(None)` means someone changed it meanwhile: read it again.
+pub async fn settle(st: &AppState, s: Stored, now: Millis) -> Result<Option<Stored>, ApiProblem> {
+    let Some(t) = s.payment.expire_if_due(now) else {
+        return Ok(Some(s));
+    };
+    match st.commit(persist(&t, s.version)).await {
+        Ok(()) => Ok(Some(Stored {
+            payment: t.payment,
+            version: s.version + 1,
+        })),
+        Err(WriteError::Conflict) => Ok(None),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+/// The payment as of `now`, settled (see [`settle`]).
 pub async fn settled(
     st: &AppState,
     msn: &str,
@@ -116,18 +129,8 @@ pub async fn settled(
         let Some(s) = st.db.payment(msn, reference).await? else {
             return Ok(None);
         };
-        let Some(t) = s.payment.expire_if_due(now) else {
+        if let Some(s) = settle(st, s, now).await? {
             return Ok(Some(s));
-        };
-        match st.commit(persist(&t, s.version)).await {
-            Ok(()) => {
-                return Ok(Some(Stored {
-                    payment: t.payment,
-                    version: s.version + 1,
-                }))
-            }
-            Err(WriteError::Conflict) => continue,
-            Err(e) => return Err(db_error(e)),
         }
     }
     Err(busy())
@@ -163,18 +166,19 @@ pub enum Approved {
     Declined(Payment, &'static str),
 }
 
-/// The payer (or a force approve) approves with a phone number.
+/// The payer (or a force approve) approves; `phone` picks the payer's
+/// number from the payment as read (the page's payer, or a force approve's
+/// customer / the payment's customer / the default test payer).
 pub async fn approve(
     st: &AppState,
     msn: &str,
     reference: &str,
-    phone: &str,
+    phone: impl Fn(&Payment) -> Result<String, ApiProblem>,
 ) -> Result<Approved, ApiProblem> {
     transact(st, msn, reference, |cur, now| {
-        let s = cur.ok_or_else(|| {
-            ApiProblem::from(vipps_domain::epayment::PaymentError::not_found(reference))
-        })?;
-        Ok(match s.payment.approve(phone, now)? {
+        let s = cur.ok_or_else(|| ApiProblem::from(PaymentError::not_found(reference)))?;
+        let phone = phone(&s.payment)?;
+        Ok(match s.payment.approve(&phone, now)? {
             Approval::Approved(t) => (persist(&t, s.version), Approved::Yes(t.payment)),
             Approval::Declined(t, why) => {
                 (persist(&t, s.version), Approved::Declined(t.payment, why))

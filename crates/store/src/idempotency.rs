@@ -103,3 +103,74 @@ pub fn record(
         ],
     );
 }
+
+impl Db {
+    /// The live record for a key and the payment it is about, in one read:
+    /// every idempotent ePayment call needs both.
+    pub async fn idempotency_record_and_payment(
+        &self,
+        msn: &str,
+        scope: &str,
+        key: &str,
+        reference: &str,
+        now: i64,
+    ) -> anyhow::Result<(Option<Record>, Option<crate::payments::Stored>)> {
+        const SQL: &str =
+            "SELECT i.fingerprint, i.status, i.body, i.created_at, p.body, p.version \
+             FROM (SELECT 1 AS one) x \
+             LEFT JOIN idempotency i ON i.msn = $1 AND i.scope = $2 AND i.key = $3 \
+             LEFT JOIN payments p ON p.msn = $1 AND p.reference = $4";
+        type Row = (
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+        );
+        let row: Row = match self.fast_read(|c| {
+            c.prepare_cached(SQL)?
+                .query_row([msn, scope, key, reference], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })
+        }) {
+            Some(row) => row?,
+            None => {
+                let r = sqlx::query(SQL)
+                    .bind(msn)
+                    .bind(scope)
+                    .bind(key)
+                    .bind(reference)
+                    .fetch_one(self.pool())
+                    .await?;
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5))
+            }
+        };
+        let (fingerprint, status, rec_body, created_at, body, version) = row;
+        let record = match (fingerprint, status, rec_body, created_at) {
+            (Some(fingerprint), Some(status), Some(body), Some(created_at)) => Some(Record {
+                fingerprint,
+                status: status as u16,
+                body,
+                created_at,
+            }),
+            _ => None,
+        }
+        .filter(|r| now - r.created_at < RETENTION_MS);
+        let payment = match (body, version) {
+            (Some(body), Some(version)) => Some(crate::payments::Stored {
+                payment: serde_json::from_str(&body)?,
+                version,
+            }),
+            _ => None,
+        };
+        Ok((record, payment))
+    }
+}

@@ -177,7 +177,11 @@ async fn idempotent(
     let fp = fingerprint("POST", path, raw_body);
     for _ in 0..service::MAX_ATTEMPTS {
         let now = st.clock.now();
-        if let Some(rec) = st.db.idempotency_record(&m.msn, path, &key, now).await? {
+        let (rec, current) = st
+            .db
+            .idempotency_record_and_payment(&m.msn, path, &key, reference, now)
+            .await?;
+        if let Some(rec) = rec {
             if rec.fingerprint != fp {
                 return Err(ApiProblem::new(
                     409,
@@ -192,7 +196,14 @@ async fn idempotent(
             };
             return Ok(raw(rec.status, ct, rec.body));
         }
-        let current = settled(st, &m.msn, reference, now).await?;
+        let current = match current {
+            None => None,
+            Some(s) => match service::settle(st, s, now).await? {
+                Some(s) => Some(s),
+                // It changed under us: read both again.
+                None => continue,
+            },
+        };
         let (mut writes, status, body) = match decide(current.as_ref(), now, &key) {
             Ok(d) => d,
             Err(p) if p.status < 500 => (WriteSet::new(), p.status, p.body()),
@@ -444,34 +455,32 @@ async fn force_approve(
             path_reference(&reference)?;
             let raw_body = body::bytes(b)?;
             let req: wire::ForceApprove = body::json_or_default(&raw_body)?;
-            let s = settled(&st, &m.msn, &reference, st.clock.now())
-                .await?
-                .ok_or_else(|| not_found(&reference))?;
-            if let Some(token) = &req.token {
-                if token != &s.payment.token {
+            let customer = req.customer.and_then(|c| c.phone_number);
+            if customer
+                .as_deref()
+                .is_some_and(|p| !vipps_domain::ids::is_msisdn(p))
+            {
+                return Err(ApiProblem::bad_field(
+                    "Invalid phone number",
+                    "customer.phoneNumber",
+                    "phoneNumber must be 10-15 digits with country code",
+                ));
+            }
+            // Decided on the payment as the approval reads it: one read.
+            let phone = |p: &Payment| {
+                if req.token.as_ref().is_some_and(|t| t != &p.token) {
                     return Err(ApiProblem::bad_field(
                         "Approve failed",
                         "token",
                         "The token does not belong to this payment",
                     ));
                 }
-            }
-            let phone = match req.customer.and_then(|c| c.phone_number) {
-                Some(p) if vipps_domain::ids::is_msisdn(&p) => p,
-                Some(_) => {
-                    return Err(ApiProblem::bad_field(
-                        "Invalid phone number",
-                        "customer.phoneNumber",
-                        "phoneNumber must be 10-15 digits with country code",
-                    ))
-                }
-                None => s
-                    .payment
-                    .customer_phone
+                Ok(customer
                     .clone()
-                    .unwrap_or_else(|| vipps_domain::payer::DEFAULT_PHONE.to_owned()),
+                    .or_else(|| p.customer_phone.clone())
+                    .unwrap_or_else(|| vipps_domain::payer::DEFAULT_PHONE.to_owned()))
             };
-            match approve(&st, &m.msn, &reference, &phone).await? {
+            match approve(&st, &m.msn, &reference, phone).await? {
                 Approved::Yes(_) => Ok(raw(200, JSON, String::new())),
                 Approved::Declined(_, why) => Err(ApiProblem::new(
                     400,

@@ -373,7 +373,7 @@ async fn approve_epayment(
     e: vipps_domain::epayment::Payment,
     phone: String,
 ) -> Result<Response, ErrorPage> {
-    match service::approve(st, &e.msn, &e.reference, &phone).await {
+    match service::approve(st, &e.msn, &e.reference, |_| Ok(phone.clone())).await {
         Ok(Approved::Yes(e)) => finish(st, &PayerPayment::Epayment(e)).await,
         // The payment stays open: show why, and let the payer reject.
         Ok(Approved::Declined(e, why)) => {
