@@ -11,6 +11,7 @@ pub mod request_log;
 pub mod service;
 pub mod service_ecom;
 pub mod tokens;
+pub mod versioned;
 pub mod web;
 
 pub use app::{build_router, AppState, Config};

@@ -15,7 +15,11 @@ use vipps_store::{
 };
 use vipps_wire::epayment::{Amount, WebhookEvent};
 
-use crate::{problem::ApiProblem, AppState};
+use crate::{
+    problem::ApiProblem,
+    versioned::{self, Versioned},
+    AppState,
+};
 
 /// The webhook event type of an ePayment event.
 pub fn event_type(name: EventName) -> String {
@@ -85,8 +89,7 @@ pub fn persist(t: &Transition, version: i64) -> WriteSet {
     w
 }
 
-/// Attempts before a hot payment is reported as busy (409 Order processing).
-pub const MAX_ATTEMPTS: usize = 50;
+pub use crate::versioned::MAX_ATTEMPTS;
 
 pub fn busy() -> ApiProblem {
     ApiProblem::new(
@@ -101,63 +104,58 @@ pub fn db_error(e: WriteError) -> ApiProblem {
     ApiProblem::internal()
 }
 
-/// Settles a payment already read: a CREATED payment whose window has
-/// passed is first moved to EXPIRED (and its event logged) before anyone
-/// sees it. `Ok(None)` means someone changed it meanwhile: read it again.
-pub async fn settle(st: &AppState, s: Stored, now: Millis) -> Result<Option<Stored>, ApiProblem> {
-    let Some(t) = s.payment.expire_if_due(now) else {
-        return Ok(Some(s));
-    };
-    match st.commit(persist(&t, s.version)).await {
-        Ok(()) => Ok(Some(Stored {
-            payment: t.payment,
-            version: s.version + 1,
-        })),
-        Err(WriteError::Conflict) => Ok(None),
-        Err(e) => Err(db_error(e)),
+impl Versioned for Stored {
+    type Problem = ApiProblem;
+
+    async fn read(st: &AppState, msn: &str, reference: &str) -> anyhow::Result<Option<Self>> {
+        st.db.payment(msn, reference).await
+    }
+
+    fn expire_if_due(&self, now: Millis) -> Option<(WriteSet, Self)> {
+        let t = self.payment.expire_if_due(now)?;
+        let writes = persist(&t, self.version);
+        Some((
+            writes,
+            Stored {
+                payment: t.payment,
+                version: self.version + 1,
+            },
+        ))
+    }
+
+    fn busy() -> ApiProblem {
+        busy()
+    }
+
+    fn db_error(e: WriteError) -> ApiProblem {
+        db_error(e)
     }
 }
 
-/// The payment as of `now`, settled (see [`settle`]).
+/// Settles a payment already read (see [`versioned::settle`]).
+pub async fn settle(st: &AppState, s: Stored, now: Millis) -> Result<Option<Stored>, ApiProblem> {
+    versioned::settle(st, s, now).await
+}
+
+/// The payment as of `now`: a CREATED payment whose window has passed is
+/// first moved to EXPIRED (and its event logged) before anyone sees it.
 pub async fn settled(
     st: &AppState,
     msn: &str,
     reference: &str,
     now: Millis,
 ) -> Result<Option<Stored>, ApiProblem> {
-    for _ in 0..MAX_ATTEMPTS {
-        let Some(s) = st.db.payment(msn, reference).await? else {
-            return Ok(None);
-        };
-        if let Some(s) = settle(st, s, now).await? {
-            return Ok(Some(s));
-        }
-    }
-    Err(busy())
+    versioned::settled(st, msn, reference, now).await
 }
 
-/// Runs `decide` on the settled payment and commits its writes, retrying on
-/// version conflicts. An empty write set commits nothing.
+/// Runs `decide` on the settled payment (see [`versioned::transact`]).
 pub async fn transact<T>(
     st: &AppState,
     msn: &str,
     reference: &str,
-    mut decide: impl FnMut(Option<&Stored>, Millis) -> Result<(WriteSet, T), ApiProblem>,
+    decide: impl FnMut(Option<&Stored>, Millis) -> Result<(WriteSet, T), ApiProblem>,
 ) -> Result<T, ApiProblem> {
-    for _ in 0..MAX_ATTEMPTS {
-        let now = st.clock.now();
-        let current = settled(st, msn, reference, now).await?;
-        let (writes, out) = decide(current.as_ref(), now)?;
-        if writes.is_empty() {
-            return Ok(out);
-        }
-        match st.commit(writes).await {
-            Ok(()) => return Ok(out),
-            Err(WriteError::Conflict) => continue,
-            Err(e) => return Err(db_error(e)),
-        }
-    }
-    Err(busy())
+    versioned::transact(st, msn, reference, decide).await
 }
 
 /// What a payer's approval came to.

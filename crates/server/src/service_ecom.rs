@@ -27,7 +27,10 @@ use vipps_store::{
 };
 use vipps_wire::ecom as wire;
 
-use crate::AppState;
+use crate::{
+    versioned::{self, Versioned},
+    AppState,
+};
 
 /// Timeout of the synchronous merchant calls: shipping details and consent
 /// removal (§1.6).
@@ -35,9 +38,6 @@ pub const MERCHANT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Kinds of the calls made while the payer waits, as the inspection API shows them.
 pub const KIND_ECOM_SHIPPING: &str = "ecom_shipping_details";
 pub const KIND_ECOM_CONSENT: &str = "ecom_consent_removal";
-
-/// Attempts before a hot payment is reported as locked (VippsError 94).
-const MAX_ATTEMPTS: usize = 50;
 
 pub const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
@@ -179,6 +179,34 @@ pub fn persist_new(p: &Payment) -> WriteSet {
     insert_ecom(p)
 }
 
+impl Versioned for StoredEcom {
+    type Problem = EcomProblem;
+
+    async fn read(st: &AppState, msn: &str, order_id: &str) -> anyhow::Result<Option<Self>> {
+        st.db.ecom_payment(msn, order_id).await
+    }
+
+    fn expire_if_due(&self, now: Millis) -> Option<(WriteSet, Self)> {
+        let t = self.payment.expire_if_due(now)?;
+        let writes = persist(&t, self.version);
+        Some((
+            writes,
+            StoredEcom {
+                payment: t.payment,
+                version: self.version + 1,
+            },
+        ))
+    }
+
+    fn busy() -> EcomProblem {
+        locked()
+    }
+
+    fn db_error(e: WriteError) -> EcomProblem {
+        db_error(e)
+    }
+}
+
 /// The payment as of `now`: one whose payer window has passed is first
 /// moved on (log CANCEL, callback REJECTED) before anyone sees it.
 pub async fn settled(
@@ -187,49 +215,17 @@ pub async fn settled(
     order_id: &str,
     now: Millis,
 ) -> Result<Option<StoredEcom>, EcomProblem> {
-    for _ in 0..MAX_ATTEMPTS {
-        let Some(s) = st.db.ecom_payment(msn, order_id).await? else {
-            return Ok(None);
-        };
-        let Some(t) = s.payment.expire_if_due(now) else {
-            return Ok(Some(s));
-        };
-        match st.commit(persist(&t, s.version)).await {
-            Ok(()) => {
-                return Ok(Some(StoredEcom {
-                    payment: t.payment,
-                    version: s.version + 1,
-                }))
-            }
-            Err(WriteError::Conflict) => continue,
-            Err(e) => return Err(db_error(e)),
-        }
-    }
-    Err(locked())
+    versioned::settled(st, msn, order_id, now).await
 }
 
-/// Runs `decide` on the settled payment and commits its writes, retrying on
-/// version conflicts. An empty write set commits nothing.
+/// Runs `decide` on the settled payment (see [`versioned::transact`]).
 pub async fn transact<T>(
     st: &AppState,
     msn: &str,
     order_id: &str,
-    mut decide: impl FnMut(Option<&StoredEcom>, Millis) -> Result<(WriteSet, T), EcomProblem>,
+    decide: impl FnMut(Option<&StoredEcom>, Millis) -> Result<(WriteSet, T), EcomProblem>,
 ) -> Result<T, EcomProblem> {
-    for _ in 0..MAX_ATTEMPTS {
-        let now = st.clock.now();
-        let current = settled(st, msn, order_id, now).await?;
-        let (writes, out) = decide(current.as_ref(), now)?;
-        if writes.is_empty() {
-            return Ok(out);
-        }
-        match st.commit(writes).await {
-            Ok(()) => return Ok(out),
-            Err(WriteError::Conflict) => continue,
-            Err(e) => return Err(db_error(e)),
-        }
-    }
-    Err(locked())
+    versioned::transact(st, msn, order_id, decide).await
 }
 
 /// Expires one payment if due; used by the expiry sweep.
