@@ -1,6 +1,7 @@
-//! Moves payments nobody acted on to EXPIRED. Reads already settle a due
-//! expiry on the spot; this sweep makes it happen (and its event exist) for
-//! payments nobody looks at, and runs right after every clock advance.
+//! Time-driven upkeep. Moves payments nobody acted on to EXPIRED: reads
+//! already settle a due expiry on the spot; this sweep makes it happen (and
+//! its event exist) for payments nobody looks at. Also prunes the request
+//! log by age. Both run every second and right after every clock advance.
 
 use std::time::Duration;
 
@@ -52,17 +53,30 @@ async fn sweep_ecom(st: &AppState) -> anyhow::Result<usize> {
     }
 }
 
-/// Background loop: refresh the shared clock offset and sweep, every second.
+/// Everything due now: expiries, then the request log's retention.
+pub async fn upkeep(st: &AppState) -> anyhow::Result<usize> {
+    let expired = sweep(st).await?;
+    st.db.prune_requests(st.clock.now()).await?;
+    Ok(expired)
+}
+
+/// Background loop: refresh the shared clock offset and sweep every second;
+/// prune the request log once a minute.
 pub fn spawn(st: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
+        for n in 0u64.. {
             tick.tick().await;
             if let Err(e) = st.clock.refresh().await {
                 tracing::warn!(error = %e, "clock refresh failed");
             }
-            if let Err(e) = sweep(&st).await {
-                tracing::warn!(error = %e, "expiry sweep failed");
+            let done = if n % 60 == 0 {
+                upkeep(&st).await
+            } else {
+                sweep(&st).await
+            };
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "upkeep failed");
             }
         }
     })

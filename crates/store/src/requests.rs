@@ -91,7 +91,21 @@ pub(crate) async fn flush_loop(db: Db, mut rx: tokio::sync::mpsc::Receiver<Reque
     }
 }
 
+/// How long the request log keeps a row, on the sandbox clock.
+pub const RETENTION_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
 impl Db {
+    /// Forgets requests older than [`RETENTION_MS`] before `now`, so a
+    /// long-running sandbox's log does not grow without bound.
+    pub async fn prune_requests(&self, now: i64) -> Result<(), crate::WriteError> {
+        let mut w = WriteSet::new();
+        w.push(
+            "DELETE FROM requests WHERE at < $1",
+            vec![(now - RETENTION_MS).into()],
+        );
+        self.write(w).await
+    }
+
     /// Queues a request for the log without making the caller wait.
     pub fn log_request(&self, r: RequestRecord) {
         if self.request_log.try_send(r).is_err() {

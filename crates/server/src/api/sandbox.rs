@@ -50,7 +50,7 @@ async fn advance(State(st): State<AppState>, b: Result<Bytes, BytesRejection>) -
         }
         st.clock.advance(req.seconds * 1000).await?;
         // Whatever became due in the jump happens before we answer.
-        expiry::sweep(&st).await?;
+        expiry::upkeep(&st).await?;
         // Retries that fell due in the jump go out now.
         st.deliverer.wake();
         Ok(clock_body(&st).into_response())

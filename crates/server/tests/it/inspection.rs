@@ -116,3 +116,35 @@ async fn health_is_200_while_the_database_answers() {
     let r = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn the_request_log_forgets_requests_older_than_seven_days() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.get("/epayment/v1/payments/order-none-01")
+            .await
+            .status(),
+        404
+    );
+    let url = app.url(&format!("/sandbox/v1/requests?msn={}", app.merchant.msn));
+    let count = || async {
+        let v: Value = app
+            .client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["requests"].as_array().unwrap().len()
+    };
+    eventually("the logged request", || async {
+        (count().await >= 2).then_some(())
+    })
+    .await;
+    app.advance_clock(6 * 24 * 3600).await;
+    assert!(count().await >= 2, "six days old: kept");
+    app.advance_clock(24 * 3600 + 1).await;
+    assert_eq!(count().await, 0, "older than seven days: gone");
+}
