@@ -1,7 +1,8 @@
 //! Time-driven upkeep. Moves payments nobody acted on to EXPIRED: reads
 //! already settle a due expiry on the spot; this sweep makes it happen (and
-//! its event exist) for payments nobody looks at. Also prunes the request
-//! log by age. Both run every second and right after every clock advance.
+//! its event exist) for payments nobody looks at. Also prunes what need
+//! not be kept forever (old requests, finished deliveries, expired
+//! idempotency records). Both run every second and right after every clock advance.
 
 use std::time::Duration;
 
@@ -53,15 +54,15 @@ async fn sweep_ecom(st: &AppState) -> anyhow::Result<usize> {
     }
 }
 
-/// Everything due now: expiries, then the request log's retention.
+/// Everything due now: expiries, then retention.
 pub async fn upkeep(st: &AppState) -> anyhow::Result<usize> {
     let expired = sweep(st).await?;
-    st.db.prune_requests(st.clock.now()).await?;
+    st.db.prune(st.clock.now()).await?;
     Ok(expired)
 }
 
 /// Background loop: refresh the shared clock offset and sweep every second;
-/// prune the request log once a minute.
+/// prune once a minute.
 pub fn spawn(st: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));

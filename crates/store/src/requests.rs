@@ -95,13 +95,26 @@ pub(crate) async fn flush_loop(db: Db, mut rx: tokio::sync::mpsc::Receiver<Reque
 pub const RETENTION_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 impl Db {
-    /// Forgets requests older than [`RETENTION_MS`] before `now`, so a
-    /// long-running sandbox's log does not grow without bound.
-    pub async fn prune_requests(&self, now: i64) -> Result<(), crate::WriteError> {
+    /// Forgets what a long-running sandbox need not keep: requests and
+    /// finished deliveries (with their attempts) older than [`RETENTION_MS`],
+    /// and idempotency records past their own retention.
+    pub async fn prune(&self, now: i64) -> Result<(), crate::WriteError> {
+        let before = now - RETENTION_MS;
         let mut w = WriteSet::new();
+        w.push("DELETE FROM requests WHERE at < $1", vec![before.into()]);
+        // A finished row's next_attempt_at is when it finished.
         w.push(
-            "DELETE FROM requests WHERE at < $1",
-            vec![(now - RETENTION_MS).into()],
+            "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries \
+             WHERE status IN ('delivered', 'failed') AND next_attempt_at < $1)",
+            vec![before.into()],
+        );
+        w.push(
+            "DELETE FROM deliveries WHERE status IN ('delivered', 'failed') AND next_attempt_at < $1",
+            vec![before.into()],
+        );
+        w.push(
+            "DELETE FROM idempotency WHERE created_at < $1",
+            vec![(now - crate::idempotency::RETENTION_MS).into()],
         );
         self.write(w).await
     }

@@ -440,3 +440,23 @@ async fn fault_injection_delays_deliveries() {
     // A lower bound only: the delivery was held back at least the delay.
     assert!(committed.elapsed() >= Duration::from_millis(400));
 }
+
+#[tokio::test]
+async fn finished_deliveries_are_forgotten_after_seven_days() {
+    let app = TestApp::spawn().await;
+    let ok = Receiver::start().await;
+    app.webhook(&ok.url, &[CREATED]).await;
+    app.create("order-prune-0001", 1_000).await;
+    eventually("the delivered row", || async {
+        app.deliveries()
+            .await
+            .into_iter()
+            .find(|d| d["status"] == "delivered")
+    })
+    .await;
+    app.advance_clock(7 * 24 * 3600 + 1).await;
+    assert!(
+        app.deliveries().await.is_empty(),
+        "delivered a week ago: gone"
+    );
+}
