@@ -5,6 +5,7 @@ mod accesstoken;
 mod common;
 mod deliveries;
 mod ecom;
+mod ecom_errors;
 mod ecom_express;
 mod ecom_quickstart;
 mod epayment;
