@@ -113,7 +113,7 @@ impl Db {
         }
         .context("cannot apply migrations")?;
         let sqlite_file = sqlite_path(&url).map(std::sync::Arc::from);
-        let writer = writer::Writer::start(backend, &pool, sqlite_file.as_deref(), &connect)?;
+        let writer = writer::Writer::start(backend, sqlite_file.as_deref(), &connect)?;
         let (request_log, log_rx) = tokio::sync::mpsc::channel(requests::BACKLOG);
         let db = Db {
             backend,
@@ -162,12 +162,16 @@ fn sqlite_path(url: &str) -> Option<String> {
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
+    // The writer, the pool and the fast readers each open the file: an
+    // in-memory database would be a different one for each.
+    anyhow::ensure!(
+        !path.is_empty() && !path.contains(":memory:"),
+        "a SQLite database must be a file (sqlite://path/to/file.db)"
+    );
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
     }
     let query = if query.contains("mode=") {

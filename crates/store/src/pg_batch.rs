@@ -9,7 +9,6 @@
 //! wrapped to raise an error when it changes anything but one row; the
 //! message stops there, that set is rolled back to its savepoint and the
 //! rest resumes in the next message. Callers hear back after the COMMIT.
-//! ([`write`] is the one-set form, for a database without a writer task.)
 //!
 //! The simple protocol has no bind parameters, so values are rendered as
 //! literals: integers as digits, text as a single-quoted string with `'`
@@ -71,26 +70,6 @@ pub(crate) fn render(sql: &str, args: &[Value]) -> Result<String, WriteError> {
     Ok(out)
 }
 
-/// Row counts of every statement of a multi-statement script, in order.
-///
-/// Boxed with its lifetime spelled out: the compiler cannot otherwise prove
-/// the stream's future `Send` for every lifetime, which spawned tasks need.
-fn counts<'c>(
-    conn: &'c mut AnyConnection,
-    script: &'c str,
-) -> BoxFuture<'c, Result<Vec<u64>, sqlx::Error>> {
-    Box::pin(async move {
-        let mut counts = Vec::new();
-        let mut results = Executor::fetch_many(conn, sqlx::raw_sql(script));
-        while let Some(item) = results.try_next().await? {
-            if let Either::Left(done) = item {
-                counts.push(done.rows_affected());
-            }
-        }
-        Ok(counts)
-    })
-}
-
 fn finish<'c>(
     conn: &'c mut AnyConnection,
     sql: &'static str,
@@ -100,42 +79,6 @@ fn finish<'c>(
             .await
             .map(|_| ())
     })
-}
-
-/// Runs a write set atomically on `conn` in two round trips.
-pub(crate) async fn write(conn: &mut AnyConnection, writes: &WriteSet) -> Result<(), WriteError> {
-    let db = |e: sqlx::Error| WriteError::Db(e.to_string());
-    let mut script = String::from("BEGIN;");
-    for stmt in &writes.0 {
-        script.push('\n');
-        script.push_str(&render(stmt.sql, &stmt.args)?);
-        script.push(';');
-    }
-    let outcome = counts(conn, &script).await;
-    let end = match &outcome {
-        // The first count is BEGIN's; the rest follow the statements.
-        Ok(counts) if counts.len() == writes.0.len() + 1 => {
-            let conflict = writes
-                .0
-                .iter()
-                .zip(&counts[1..])
-                .any(|(s, n)| s.must_change_one && *n != 1);
-            if conflict {
-                Err(WriteError::Conflict)
-            } else {
-                Ok(())
-            }
-        }
-        Ok(counts) => Err(WriteError::Db(format!(
-            "expected {} results, got {}",
-            writes.0.len() + 1,
-            counts.len()
-        ))),
-        Err(e) => Err(WriteError::Db(e.to_string())),
-    };
-    let end_sql = if end.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    finish(conn, end_sql).await.map_err(db)?;
-    end
 }
 
 /// Most write sets committed in one PostgreSQL transaction. Each set is a

@@ -16,7 +16,6 @@
 //! included, goes in one simple-protocol message over prepared statements,
 //! so a batch costs one round trip and one WAL flush when no set fails.
 
-use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Backend;
@@ -123,15 +122,11 @@ pub(crate) struct Job {
     pub(crate) reply: oneshot::Sender<Result<(), WriteError>>,
 }
 
+/// Both backends hand write sets to one batching writer: a thread over a
+/// direct SQLite connection, or a task over a PostgreSQL connection.
 #[derive(Clone)]
 pub(crate) struct Writer {
-    inner: WriterKind,
-}
-
-#[derive(Clone)]
-enum WriterKind {
-    Batched(mpsc::UnboundedSender<Job>),
-    Direct(AnyPool),
+    jobs: mpsc::UnboundedSender<Job>,
 }
 
 /// Most write sets committed in one SQLite transaction.
@@ -141,49 +136,34 @@ impl Writer {
     /// `sqlite_path` is the database file when the backend is SQLite.
     pub(crate) fn start(
         backend: Backend,
-        pool: &AnyPool,
         sqlite_path: Option<&str>,
         connect: &sqlx::any::AnyConnectOptions,
     ) -> anyhow::Result<Writer> {
-        let inner = match (backend, sqlite_path) {
-            (Backend::Sqlite, Some(path)) => {
+        let (jobs, rx) = mpsc::unbounded_channel();
+        match backend {
+            Backend::Sqlite => {
+                let path = sqlite_path
+                    .ok_or_else(|| anyhow::anyhow!("a SQLite database must be a file"))?;
                 let conn = open_sqlite(path)?;
-                let (tx, rx) = mpsc::unbounded_channel();
                 std::thread::Builder::new()
                     .name("sqlite-writer".into())
                     .spawn(move || batch_thread(conn, rx))?;
-                WriterKind::Batched(tx)
             }
-            (Backend::Postgres, _) => {
-                let (tx, rx) = mpsc::unbounded_channel();
+            Backend::Postgres => {
                 tokio::spawn(crate::pg_batch::writer_task(connect.clone(), rx));
-                WriterKind::Batched(tx)
             }
-            _ => WriterKind::Direct(pool.clone()),
-        };
-        Ok(Writer { inner })
+        }
+        Ok(Writer { jobs })
     }
 
     pub(crate) async fn submit(&self, writes: WriteSet) -> Result<(), WriteError> {
-        match &self.inner {
-            WriterKind::Direct(pool) => direct(pool, &writes).await,
-            WriterKind::Batched(tx) => {
-                let (reply, rx) = oneshot::channel();
-                tx.send(Job { writes, reply })
-                    .map_err(|_| WriteError::Db("writer stopped".into()))?;
-                rx.await
-                    .map_err(|_| WriteError::Db("writer stopped".into()))?
-            }
-        }
+        let (reply, rx) = oneshot::channel();
+        self.jobs
+            .send(Job { writes, reply })
+            .map_err(|_| WriteError::Db("writer stopped".into()))?;
+        rx.await
+            .map_err(|_| WriteError::Db("writer stopped".into()))?
     }
-}
-
-async fn direct(pool: &AnyPool, writes: &WriteSet) -> Result<(), WriteError> {
-    let mut conn = pool
-        .acquire()
-        .await
-        .map_err(|e| WriteError::Db(e.to_string()))?;
-    crate::pg_batch::write(&mut conn, writes).await
 }
 
 fn open_sqlite(path: &str) -> anyhow::Result<rusqlite::Connection> {
