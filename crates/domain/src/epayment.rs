@@ -149,6 +149,9 @@ pub struct Payment {
     pub sub: Option<String>,
     /// The last decline a payer met, shown on the payer's page.
     pub decline_reason: Option<String>,
+    /// The payer submitted a phone number on the landing page.
+    #[serde(default)]
+    pub phone_submitted: bool,
 }
 
 /// The outcome of an operation: the payment after it and the events appended.
@@ -272,6 +275,29 @@ impl Payment {
             next,
             self.event(EventName::Authorized, self.amount, now, None),
         )))
+    }
+
+    /// The payer submitted a phone number on the landing page; `None` when
+    /// that was already known. No event: nothing the merchant sees changes.
+    pub fn submit_phone(&self, now: Millis) -> Result<Option<Transition>, PaymentError> {
+        self.require_open(now)?;
+        if self.phone_submitted {
+            return Ok(None);
+        }
+        let mut next = self.clone();
+        next.phone_submitted = true;
+        Ok(Some(Transition {
+            payment: next,
+            events: Vec::new(),
+        }))
+    }
+
+    /// Going back to the landing page after submitting the phone number
+    /// cancels the payment, as the real landing page does (BEHAVIOR.md §4.6).
+    pub fn back_to_landing(&self, now: Millis) -> Option<Transition> {
+        (self.phone_submitted && self.state == State::Created && now < self.expires_at)
+            .then(|| self.reject(now).ok())
+            .flatten()
     }
 
     /// The payer presses "Reject" (or leaves the landing page): ABORTED.

@@ -186,6 +186,37 @@ pub async fn approve(
     .await
 }
 
+/// The payer submitted a phone number on the landing page.
+pub async fn submit_phone(st: &AppState, msn: &str, reference: &str) -> Result<(), ApiProblem> {
+    transact(st, msn, reference, |cur, now| {
+        let s = cur.ok_or_else(|| ApiProblem::from(PaymentError::not_found(reference)))?;
+        Ok(match s.payment.submit_phone(now)? {
+            Some(t) => (persist(&t, s.version), ()),
+            None => (WriteSet::new(), ()),
+        })
+    })
+    .await
+}
+
+/// The payer came back to the landing page: after a submitted phone number
+/// that cancels the payment. Returns the payment as it is afterwards.
+pub async fn back_to_landing(
+    st: &AppState,
+    msn: &str,
+    reference: &str,
+) -> Result<Option<Payment>, ApiProblem> {
+    transact(st, msn, reference, |cur, now| {
+        let Some(s) = cur else {
+            return Ok((WriteSet::new(), None));
+        };
+        Ok(match s.payment.back_to_landing(now) {
+            Some(t) => (persist(&t, s.version), Some(t.payment)),
+            None => (WriteSet::new(), Some(s.payment.clone())),
+        })
+    })
+    .await
+}
+
 /// The payer rejects the payment.
 pub async fn reject(st: &AppState, msn: &str, reference: &str) -> Result<Payment, ApiProblem> {
     transact(st, msn, reference, |cur, now| {

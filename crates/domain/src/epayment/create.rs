@@ -323,6 +323,7 @@ impl NewPayment {
             card_bin: None,
             sub: None,
             decline_reason: None,
+            phone_submitted: false,
         };
         let event = payment.event(EventName::Created, amount, now, None);
         Ok(Transition {

@@ -291,3 +291,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn going_back_after_submitting_the_phone_aborts_and_only_then() {
+    let p = created(1000);
+    assert!(p.back_to_landing(T0 + 1).is_none(), "nothing submitted yet");
+    let p = p.submit_phone(T0 + 1).unwrap().unwrap().payment;
+    assert!(p.submit_phone(T0 + 2).unwrap().is_none(), "known already");
+    let t = p.back_to_landing(T0 + 3).unwrap();
+    assert_eq!(t.payment.state, State::Aborted);
+    assert_eq!(t.events[0].name, EventName::Aborted);
+    let approved = match p.approve("4712345678", T0 + 3).unwrap() {
+        Approval::Approved(t) => t.payment,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        approved.back_to_landing(T0 + 4).is_none(),
+        "an approved payment stays approved"
+    );
+}

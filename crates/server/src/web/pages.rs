@@ -252,7 +252,16 @@ pub(super) async fn landing(
     respond(
         async {
             let q = Params::query(q)?;
-            let p = current(&st, q.token()?).await?;
+            let mut p = current(&st, q.token()?).await?;
+            // Back on the landing page after submitting a phone number: the
+            // payment is cancelled, as the real one is (BEHAVIOR.md §4.6).
+            if let PayerPayment::Epayment(e) = &p {
+                if e.phone_submitted && p.is_open() {
+                    if let Some(e) = service::back_to_landing(&st, &e.msn, &e.reference).await? {
+                        p = PayerPayment::Epayment(e);
+                    }
+                }
+            }
             if !p.is_open() {
                 return status_page(&st, &p, StatusCode::OK).await;
             }
@@ -282,7 +291,10 @@ pub(super) async fn submit_phone(
             let typed = f.phone.clone().unwrap_or_default().trim().to_owned();
             let error = match f.phone() {
                 Ok(phone) if p.accepts_phone(&phone) => {
-                    return Ok(redirect(&app_url(p.token(), &phone)))
+                    if let PayerPayment::Epayment(e) = &p {
+                        service::submit_phone(&st, &e.msn, &e.reference).await?;
+                    }
+                    return Ok(redirect(&app_url(p.token(), &phone)));
                 }
                 Ok(_) => ecom_only_norwegian(&typed),
                 Err(_) if typed.is_empty() => "Enter your phone number.".to_owned(),

@@ -473,3 +473,39 @@ async fn pages_escape_merchant_text() {
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(html.contains("alert(1)"));
 }
+
+#[tokio::test]
+async fn going_back_to_the_landing_page_after_the_phone_cancels_the_payment() {
+    let app = TestApp::spawn().await;
+    let created = app.create("order-web-back01", 1_000).await;
+    let token = token_of(created["redirectUrl"].as_str().unwrap());
+    let landing = format!("/landing?token={token}");
+    // Opening the link twice before entering a phone number is harmless.
+    assert_eq!(page(get(&app, &landing).await).await.0, 200);
+    assert_eq!(page(get(&app, &landing).await).await.0, 200);
+    assert_eq!(state(&app, "order-web-back01").await, "CREATED");
+
+    let r = post_form(
+        &app,
+        "/landing",
+        &[("token", &token), ("phone", "4712345678")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    // The browser's back button: the landing page again.
+    let (status, html) = page(get(&app, &landing).await).await;
+    assert_eq!(status, 200);
+    assert!(
+        !html.contains("action=\"/app/approve\""),
+        "no way to approve any more"
+    );
+    assert_eq!(state(&app, "order-web-back01").await, "ABORTED");
+    assert_eq!(
+        event_names(&app, "order-web-back01").await,
+        ["CREATED", "ABORTED"]
+    );
+    // The app page now shows the outcome instead of the buttons.
+    let (_, html) =
+        page(get(&app, &format!("/app/pay?token={token}&phone=4712345678")).await).await;
+    assert!(!html.contains("action=\"/app/approve\""));
+}
