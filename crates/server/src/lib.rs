@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod body;
+pub mod epayment_ecom;
 pub mod expiry;
 pub mod problem;
 pub mod request_log;

@@ -26,11 +26,12 @@ use vipps_wire::epayment as wire;
 
 use crate::{
     auth::{header, Merchant},
-    body,
+    body, epayment_ecom,
     problem::{raw, ApiProblem, JSON, PROBLEM_JSON},
     service::{self, approve, busy, db_error, persist, persist_new, settled, Approved},
     AppState,
 };
+use vipps_store::ecom::StoredEcom;
 
 fn amount(m: Money) -> wire::Amount {
     wire::Amount {
@@ -164,6 +165,9 @@ fn idempotency_key(h: &HeaderMap) -> Result<String, ApiProblem> {
 type Decision = (WriteSet, u16, String);
 
 /// Runs an idempotent operation on `reference` (see the module docs).
+/// With `ecom_fallback`, `decide` is also given the eCom payment whose
+/// orderId is `reference` when no ePayment payment has it (§4.7).
+#[allow(clippy::too_many_arguments)]
 async fn idempotent(
     st: &AppState,
     m: &Merchant,
@@ -171,7 +175,8 @@ async fn idempotent(
     path: &str,
     raw_body: &[u8],
     reference: &str,
-    decide: impl Fn(Option<&Stored>, Millis, &str) -> Result<Decision, ApiProblem>,
+    ecom_fallback: bool,
+    decide: impl Fn(Option<&Stored>, Option<&StoredEcom>, Millis, &str) -> Result<Decision, ApiProblem>,
 ) -> Result<Response, ApiProblem> {
     let key = idempotency_key(h)?;
     let fp = fingerprint("POST", path, raw_body);
@@ -204,7 +209,11 @@ async fn idempotent(
                 None => continue,
             },
         };
-        let (mut writes, status, body) = match decide(current.as_ref(), now, &key) {
+        let ecom = match current {
+            None if ecom_fallback => epayment_ecom::load(st, &m.msn, reference, now).await?,
+            _ => None,
+        };
+        let (mut writes, status, body) = match decide(current.as_ref(), ecom.as_ref(), now, &key) {
             Ok(d) => d,
             Err(p) if p.status < 500 => (WriteSet::new(), p.status, p.body()),
             Err(p) => return Err(p),
@@ -274,7 +283,8 @@ async fn create(
                 "/epayment/v1/payments",
                 &raw_body,
                 &reference,
-                |cur, now, _key| {
+                false,
+                |cur, _, now, _key| {
                     if cur.is_some() {
                         return Err(ApiProblem::new(
                             409,
@@ -310,9 +320,9 @@ async fn get_payment(
     respond(
         async {
             path_reference(&reference)?;
-            let s = settled(&st, &m.msn, &reference, st.clock.now())
-                .await?
-                .ok_or_else(|| not_found(&reference))?;
+            let Some(s) = settled(&st, &m.msn, &reference, st.clock.now()).await? else {
+                return epayment_ecom::get_payment(&st, &m.msn, &reference).await;
+            };
             Ok(axum::Json(get_response(&s.payment)).into_response())
         }
         .await,
@@ -327,9 +337,9 @@ async fn get_events(
     respond(
         async {
             path_reference(&reference)?;
-            let s = settled(&st, &m.msn, &reference, st.clock.now())
-                .await?
-                .ok_or_else(|| not_found(&reference))?;
+            let Some(s) = settled(&st, &m.msn, &reference, st.clock.now()).await? else {
+                return epayment_ecom::get_events(&st, &m.msn, &reference).await;
+            };
             let events = st.db.payment_events(&m.msn, &reference).await?;
             let body: Vec<_> = events
                 .iter()
@@ -364,7 +374,16 @@ async fn modify(
                 &path,
                 &raw_body,
                 &reference,
-                |cur, now, key| {
+                true,
+                |cur, ecom, now, key| {
+                    if let (None, Some(e)) = (cur, ecom) {
+                        let op = if op == "capture" {
+                            epayment_ecom::Op::Capture
+                        } else {
+                            epayment_ecom::Op::Refund
+                        };
+                        return epayment_ecom::decide(op, Some(money), e, now, key);
+                    }
                     let s = cur.ok_or_else(|| not_found(&reference))?;
                     let t = if op == "capture" {
                         s.payment.capture(money, key, now)?
@@ -425,7 +444,14 @@ async fn cancel(
                 &path,
                 &raw_body,
                 &reference,
-                |cur, now, key| {
+                true,
+                |cur, ecom, now, key| {
+                    if let (None, Some(e)) = (cur, ecom) {
+                        let op = epayment_ecom::Op::Cancel {
+                            transaction_only: only,
+                        };
+                        return epayment_ecom::decide(op, None, e, now, key);
+                    }
                     let s = cur.ok_or_else(|| not_found(&reference))?;
                     Ok(match s.payment.cancel(only, key, now)? {
                         Some(t) => (

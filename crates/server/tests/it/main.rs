@@ -10,6 +10,7 @@ mod ecom_express;
 mod ecom_quickstart;
 mod epayment;
 mod epayment_errors;
+mod epayment_on_ecom;
 mod idempotency;
 mod inspection;
 mod receiver;

@@ -1,0 +1,339 @@
+//! ePayment on eCom payments (BEHAVIOR.md §4.7): GET, `/events`, capture,
+//! refund and cancel under `/epayment/v1/payments/{reference}` also act on
+//! an eCom payment of the same merchant whose orderId is the reference.
+//! The ePayment handlers fall back to this module when no ePayment payment
+//! has that reference. Everything here is a view of the eCom payment and
+//! its log; the eCom log stays the only truth (an ePayment capture shows up
+//! in eCom `/details` as CAPTURE, and so on). Merchant operations owe no
+//! callback, as in eCom.
+//!
+//! State rules (the eCom state and log → ePayment `state`):
+//! - INITIATE → CREATED; RESERVE, SALE and VOID → AUTHORIZED (a VOID is a
+//!   post-authorisation cancel: `cancelledAmount` = released);
+//! - CANCEL → EXPIRED when the CANCEL entry is at or after `expires_at` (the
+//!   payer timeout; a payer reject or merchant cancel always happens
+//!   before it, since an expired payment is settled first);
+//!   TERMINATED when it is a merchant cancel: the entry carries a request id
+//!   or a text other than the payment's own (payer rejects and timeouts are
+//!   logged with the payment's `transactionText` and no request id);
+//!   ABORTED otherwise (the payer rejected). A TERMINATED payment shows
+//!   `cancelledAmount` = its amount, as ePayment does.
+//!
+//! Event rules (log oldest first → `PaymentEvent`s): INITIATE → CREATED,
+//! RESERVE → AUTHORIZED, SALE → AUTHORIZED and CAPTURED, CAPTURE → CAPTURED,
+//! REFUND → REFUNDED, VOID → CANCELLED, successful CANCEL → ABORTED /
+//! EXPIRED / TERMINATED as above, refused CANCEL → CANCELLED; each with the
+//! entry's `success` and its request id as `idempotencyKey` (null if none).
+
+use axum::response::{IntoResponse, Response};
+use vipps_domain::{
+    ecom::{self, EcomError, Group, LogEntry, Modification, Operation, Payment, State},
+    time_fmt::rfc3339,
+    Currency, Millis, Money,
+};
+use vipps_store::{ecom::StoredEcom, WriteSet};
+use vipps_wire::epayment as wire;
+
+use crate::{
+    problem::ApiProblem,
+    service::busy,
+    service_ecom::{self, persist, EcomProblem},
+    AppState,
+};
+
+/// Text of the eCom log entries an ePayment operation writes.
+pub const CAPTURE_TEXT: &str = "ePayment capture";
+pub const REFUND_TEXT: &str = "ePayment refund";
+pub const CANCEL_TEXT: &str = "ePayment cancel";
+
+fn nok(value: i64) -> wire::Amount {
+    wire::Amount {
+        currency: "NOK".into(),
+        value,
+    }
+}
+
+/// How a CANCEL entry came about, per the module rules.
+fn cancel_state(p: &Payment, e: &LogEntry) -> &'static str {
+    if e.timestamp >= p.expires_at {
+        "EXPIRED"
+    } else if !e.request_id.is_empty() || e.transaction_text != p.transaction_text {
+        "TERMINATED"
+    } else {
+        "ABORTED"
+    }
+}
+
+/// The ePayment `state` of an eCom payment.
+pub fn state(p: &Payment) -> &'static str {
+    match p.state {
+        State::Initiate => "CREATED",
+        State::Reserve | State::Sale | State::Void => "AUTHORIZED",
+        State::Cancel => p
+            .log
+            .iter()
+            .rev()
+            .find(|e| e.operation == Operation::Cancel && e.success)
+            .map_or("ABORTED", |e| cancel_state(p, e)),
+    }
+}
+
+/// What the payment is for: the reserved amount once reserved, else the
+/// ordered total.
+fn total(p: &Payment) -> i64 {
+    if p.reserved > 0 {
+        p.reserved
+    } else {
+        p.total()
+    }
+}
+
+fn aggregate(p: &Payment) -> wire::Aggregate {
+    let cancelled = if state(p) == "TERMINATED" {
+        total(p)
+    } else {
+        p.released
+    };
+    wire::Aggregate {
+        authorized_amount: nok(p.reserved),
+        cancelled_amount: nok(cancelled),
+        captured_amount: nok(p.captured),
+        refunded_amount: nok(p.refunded),
+    }
+}
+
+pub fn psp_reference(p: &Payment) -> String {
+    p.transaction_base.to_string()
+}
+
+/// `GET /epayment/v1/payments/{orderId}` of an eCom payment.
+pub fn get_response(p: &Payment) -> wire::GetPaymentResponse {
+    wire::GetPaymentResponse {
+        aggregate: aggregate(p),
+        amount: nok(total(p)),
+        state: state(p).into(),
+        payment_method: wire::PaymentMethodResponse {
+            kind: "WALLET".into(),
+            card_bin: p.card_bin.clone(),
+        },
+        profile: wire::ProfileResponse { sub: p.sub.clone() },
+        psp_reference: psp_reference(p),
+        redirect_url: None,
+        reference: p.order_id.clone(),
+        metadata: None,
+    }
+}
+
+/// The `ModificationResponse` of an eCom payment.
+pub fn modification_response(p: &Payment) -> String {
+    let body = wire::ModificationResponse {
+        amount: nok(total(p)),
+        state: state(p).into(),
+        aggregate: aggregate(p),
+        psp_reference: psp_reference(p),
+        reference: p.order_id.clone(),
+    };
+    serde_json::to_string(&body).expect("serialises")
+}
+
+/// The eCom log as ePayment events, oldest first.
+pub fn events(p: &Payment) -> Vec<wire::PaymentEvent> {
+    let mut out = Vec::new();
+    for e in &p.log {
+        let names: &[&str] = match (e.operation, e.success) {
+            (Operation::Initiate, _) => &["CREATED"],
+            (Operation::Reserve, _) | (Operation::Sale, false) => &["AUTHORIZED"],
+            (Operation::Sale, true) => &["AUTHORIZED", "CAPTURED"],
+            (Operation::Capture, _) => &["CAPTURED"],
+            (Operation::Refund, _) => &["REFUNDED"],
+            (Operation::Void, _) | (Operation::Cancel, false) => &["CANCELLED"],
+            (Operation::Cancel, true) => match cancel_state(p, e) {
+                "EXPIRED" => &["EXPIRED"],
+                "TERMINATED" => &["TERMINATED"],
+                _ => &["ABORTED"],
+            },
+        };
+        for name in names {
+            out.push(wire::PaymentEvent {
+                reference: p.order_id.clone(),
+                psp_reference: psp_reference(p),
+                name: (*name).into(),
+                amount: nok(e.amount),
+                timestamp: rfc3339(e.timestamp),
+                idempotency_key: (!e.request_id.is_empty()).then(|| e.request_id.clone()),
+                success: e.success,
+            });
+        }
+    }
+    out
+}
+
+/// An eCom failure while reading or writing, as an ePayment problem.
+fn from_ecom(e: EcomProblem) -> ApiProblem {
+    match e.0.status {
+        404 => ApiProblem::new(404, "Reference not found", e.0.message),
+        409 => busy(),
+        s if s >= 500 => ApiProblem::internal(),
+        s => ApiProblem::new(s, "Operation not supported", e.0.message),
+    }
+}
+
+/// The settled eCom payment `reference` of `msn`, if there is one.
+pub async fn load(
+    st: &AppState,
+    msn: &str,
+    reference: &str,
+    now: Millis,
+) -> Result<Option<StoredEcom>, ApiProblem> {
+    if !ecom::is_order_id(reference) {
+        return Ok(None);
+    }
+    service_ecom::settled(st, msn, reference, now)
+        .await
+        .map_err(from_ecom)
+}
+
+fn not_found(reference: &str) -> ApiProblem {
+    vipps_domain::epayment::PaymentError::not_found(reference).into()
+}
+
+/// GET on an eCom payment, or "Reference not found".
+pub async fn get_payment(
+    st: &AppState,
+    msn: &str,
+    reference: &str,
+) -> Result<Response, ApiProblem> {
+    let s = load(st, msn, reference, st.clock.now())
+        .await?
+        .ok_or_else(|| not_found(reference))?;
+    Ok(axum::Json(get_response(&s.payment)).into_response())
+}
+
+/// `/events` of an eCom payment, or "Reference not found".
+pub async fn get_events(st: &AppState, msn: &str, reference: &str) -> Result<Response, ApiProblem> {
+    let s = load(st, msn, reference, st.clock.now())
+        .await?
+        .ok_or_else(|| not_found(reference))?;
+    Ok(axum::Json(events(&s.payment)).into_response())
+}
+
+/// An ePayment merchant operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Capture,
+    Refund,
+    /// `cancelTransactionOnly`: cancel only if not yet authorised.
+    Cancel {
+        transaction_only: bool,
+    },
+}
+
+/// The ePayment problem of a refused eCom operation (titles of §4.5).
+pub fn problem(e: &EcomError, op: Op, p: &Payment) -> ApiProblem {
+    let title = match (e.group, e.code.as_str(), op) {
+        (Group::Payment, "43", _) => "Amount too small",
+        (Group::Payment, "61", _) => "Capture amount too high",
+        (Group::Payment, "62", _) => "Cannot capture before reservation",
+        (Group::Payment, "98", _) => "Capture period expired",
+        (Group::VippsError, "91", Op::Capture) if p.state == State::Sale => {
+            "Capture amount too high"
+        }
+        (Group::VippsError, "91", Op::Capture) => "Cannot capture a cancelled payment",
+        (Group::Payment, "51", _) => "Cannot cancel a captured payment",
+        (Group::Payment, "52", _) => "Cancel period expired",
+        (Group::Payment, "71", _) => "Not enough refundable",
+        (Group::Payment, "72", _) if p.state == State::Initiate => {
+            "Attempted refund before reservation"
+        }
+        (Group::Payment, "72", _) => "Not enough refundable",
+        (Group::Payment, "73", _) => "Payment cannot be refunded",
+        (Group::Payment, "95", _) => "Refund period expired",
+        (_, _, Op::Capture) => "Payment cannot be captured",
+        (_, _, Op::Refund) => "Payment cannot be refunded",
+        (_, _, Op::Cancel { .. }) => "Payment cannot be cancelled",
+    };
+    ApiProblem::new(400, title, e.message.clone())
+}
+
+/// Decides an ePayment capture, refund or cancel on an eCom payment:
+/// the writes (the new payment, or the refusal logged on it as eCom does),
+/// the status and the body. `money` is `None` for cancel.
+pub fn decide(
+    op: Op,
+    money: Option<Money>,
+    s: &StoredEcom,
+    now: Millis,
+    key: &str,
+) -> Result<(WriteSet, u16, String), ApiProblem> {
+    let p = &s.payment;
+    let amount = match money {
+        None => None,
+        Some(m) => {
+            if m.currency != Currency::Nok {
+                return Err(ApiProblem::bad_field(
+                    "Invalid currency",
+                    "modificationAmount.currency",
+                    format!("The payment is in NOK, not {}", m.currency.as_str()),
+                ));
+            }
+            if m.value <= 0 {
+                return Err(ApiProblem::bad_field(
+                    "Amount too small",
+                    "modificationAmount.value",
+                    "The amount must be greater than zero",
+                ));
+            }
+            Some(m.value)
+        }
+    };
+    let unchanged = || Ok((WriteSet::new(), 200, modification_response(p)));
+    let (result, operation, text) = match op {
+        Op::Capture => {
+            let mo = modification(amount, CAPTURE_TEXT, key);
+            (p.capture(&mo, now), Operation::Capture, CAPTURE_TEXT)
+        }
+        Op::Refund => {
+            let mo = modification(amount, REFUND_TEXT, key);
+            (p.refund(&mo, now), Operation::Refund, REFUND_TEXT)
+        }
+        Op::Cancel { transaction_only } => {
+            match p.state {
+                // Authorised: cancelTransactionOnly changes nothing (§4.3).
+                State::Reserve | State::Sale if transaction_only => return unchanged(),
+                // Already cancelled by the merchant: nothing more to do,
+                // as for a TERMINATED or fully cancelled ePayment payment.
+                State::Void => return unchanged(),
+                State::Cancel if state(p) == "TERMINATED" => return unchanged(),
+                _ => {}
+            }
+            let mo = modification(None, CANCEL_TEXT, key);
+            (p.cancel(&mo, true, now), Operation::Cancel, CANCEL_TEXT)
+        }
+    };
+    match result {
+        Ok(t) => Ok((
+            persist(&t, s.version),
+            200,
+            modification_response(&t.payment),
+        )),
+        Err(e) => {
+            let problem = problem(&e, op, p);
+            if matches!(e.group, Group::Payment | Group::VippsError) {
+                // Refused by the payment's rules: logged on it, as eCom does.
+                let logged = amount.unwrap_or_else(|| p.remaining_to_capture());
+                let t = p.log_refusal(operation, logged, key, text, now);
+                Ok((persist(&t, s.version), problem.status, problem.body()))
+            } else {
+                Err(problem)
+            }
+        }
+    }
+}
+
+fn modification(amount: Option<i64>, text: &str, key: &str) -> Modification {
+    Modification {
+        amount,
+        transaction_text: text.to_owned(),
+        request_id: key.to_owned(),
+    }
+}
