@@ -203,3 +203,52 @@ async fn ecom_endpoints_do_not_know_epayment_references() {
     .await;
     ecom_error(r, 404, "Merchant", "35").await;
 }
+
+#[tokio::test]
+async fn a_payer_reject_reads_aborted_and_a_direct_capture_reads_captured() {
+    let app = TestApp::spawn().await;
+    let shop = Receiver::start().await;
+    let prefix = format!("{}/vipps/callbacks/", shop.base);
+
+    // The payer rejects an eCom payment: ABORTED through ePayment.
+    initiate(&app, "ecom-rejected-1", 10_000, &prefix).await;
+    let reject = app.url(&format!(
+        "/sandbox/v1/merchants/{}/ecom/ecom-rejected-1/reject",
+        app.merchant.msn
+    ));
+    assert_eq!(app.client.post(&reject).send().await.unwrap().status(), 200);
+    let p = app.payment("ecom-rejected-1").await;
+    assert_eq!(p["state"], "ABORTED", "{p}");
+    assert_eq!(
+        names(&app.events("ecom-rejected-1").await),
+        ["CREATED", "ABORTED"]
+    );
+
+    // A direct-capture unit sells at once: AUTHORIZED and fully captured.
+    let settings = app.url(&format!(
+        "/sandbox/v1/merchants/{}/settings",
+        app.merchant.msn
+    ));
+    let r = app
+        .client
+        .post(&settings)
+        .json(&json!({"directCapture": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    approved(&app, &shop, "ecom-sold-1", 10_000).await;
+    let p = app.payment("ecom-sold-1").await;
+    assert_eq!(p["state"], "AUTHORIZED", "{p}");
+    assert_eq!(p["aggregate"]["capturedAmount"]["value"], 10_000);
+    assert_eq!(
+        names(&app.events("ecom-sold-1").await),
+        ["CREATED", "AUTHORIZED", "CAPTURED"]
+    );
+    // Nothing is left to capture; a refund through ePayment works.
+    let r = app.modify("ecom-sold-1", "capture", "cap-x", 1).await;
+    assert_eq!(problem(r, 400).await["title"], "Capture amount too high");
+    let r = app.modify("ecom-sold-1", "refund", "ref-1", 10_000).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(operations(&details(&app, "ecom-sold-1").await)[0], "REFUND");
+}
