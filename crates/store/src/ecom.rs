@@ -53,6 +53,22 @@ impl Db {
     }
 
     /// Payments still waiting for their payer whose window is over at `now`.
+    /// eCom payments whose merchant prefilled this phone (an MSISDN), newest first.
+    pub async fn ecom_payments_for_phone(
+        &self,
+        phone: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<StoredEcom>> {
+        let rows = sqlx::query(
+            "SELECT body, version FROM ecom_payments WHERE customer_phone = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(phone)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
     pub async fn ecom_payments_due_to_expire(
         &self,
         now: Millis,
@@ -109,8 +125,8 @@ fn body(p: &Payment) -> String {
 pub fn insert_ecom(p: &Payment) -> WriteSet {
     let mut w = WriteSet::new();
     w.push_checked(
-        "INSERT INTO ecom_payments (msn, order_id, version, state, token, expires_at, created_at, body) \
-         VALUES ($1, $2, 1, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        "INSERT INTO ecom_payments (msn, order_id, version, state, token, expires_at, created_at, body, \
+         customer_phone) VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         vec![
             p.msn.clone().into(),
             p.order_id.clone().into(),
@@ -119,6 +135,7 @@ pub fn insert_ecom(p: &Payment) -> WriteSet {
             p.expires_at.into(),
             p.created_at.into(),
             body(p).into(),
+            p.mobile_number.as_deref().map(vipps_domain::ecom::msisdn).into(),
         ],
     );
     w

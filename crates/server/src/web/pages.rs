@@ -15,7 +15,6 @@ use axum::{
 use time::{macros::format_description, OffsetDateTime};
 use urlencoding::encode;
 use vipps_domain::{
-    epayment::State as PaymentState,
     payer::{self, Outcome, TEST_PAYERS},
     Millis,
 };
@@ -518,32 +517,48 @@ pub(super) async fn inbox(
             let q = Params::query(q)?;
             let phone = q.phone()?;
             let now = st.clock.now();
+            // Both families' payments for this phone, each settled as of
+            // now (only one whose window has passed needs the write).
+            let mut payments = Vec::new();
+            for s in st.db.payments_for_phone(&phone, INBOX_LIMIT).await? {
+                let p = match s.payment.expire_if_due(now) {
+                    Some(_) => service::settled(&st, &s.payment.msn, &s.payment.reference, now)
+                        .await?
+                        .map_or(s.payment, |s| s.payment),
+                    None => s.payment,
+                };
+                payments.push(PayerPayment::Epayment(p));
+            }
+            for s in st.db.ecom_payments_for_phone(&phone, INBOX_LIMIT).await? {
+                let p = match s.payment.expire_if_due(now) {
+                    Some(_) => service_ecom::settled(&st, &s.payment.msn, &s.payment.order_id, now)
+                        .await?
+                        .map_or(s.payment, |s| s.payment),
+                    None => s.payment,
+                };
+                payments.push(PayerPayment::Ecom(p));
+            }
+            payments.sort_by_key(|p| std::cmp::Reverse(p.created_at()));
+            payments.truncate(INBOX_LIMIT as usize);
             let mut names: HashMap<String, String> = HashMap::new();
             let mut rows = Vec::new();
-            for s in st.db.payments_for_phone(&phone, INBOX_LIMIT).await? {
-                let mut p = s.payment;
-                // Only a payment whose window has passed needs the write.
-                if p.expire_if_due(now).is_some() {
-                    if let Some(s) = service::settled(&st, &p.msn, &p.reference, now).await? {
-                        p = s.payment;
-                    }
-                }
-                let merchant = match names.get(&p.msn) {
+            for p in payments {
+                let merchant = match names.get(p.msn()) {
                     Some(n) => n.clone(),
                     None => {
-                        let n = merchant_name(&st, &p.msn).await?;
-                        names.insert(p.msn.clone(), n.clone());
+                        let n = merchant_name(&st, p.msn()).await?;
+                        names.insert(p.msn().to_owned(), n.clone());
                         n
                     }
                 };
                 rows.push(InboxRow {
                     merchant,
-                    amount: p.amount.to_string(),
-                    description: p.description.clone(),
-                    created: timestamp(p.created_at),
-                    state: p.state.as_str(),
-                    state_class: p.state.as_str().to_ascii_lowercase(),
-                    link: (p.state == PaymentState::Created).then(|| app_url(&p.token, &phone)),
+                    amount: p.amount(),
+                    description: p.description(),
+                    created: timestamp(p.created_at()),
+                    state: p.state_label(),
+                    state_class: p.state_label().to_ascii_lowercase(),
+                    link: p.is_open().then(|| app_url(p.token(), &phone)),
                 });
             }
             Ok(render(

@@ -43,6 +43,21 @@ impl PayerPayment {
         }
     }
 
+    pub fn created_at(&self) -> vipps_domain::Millis {
+        match self {
+            PayerPayment::Epayment(p) => p.created_at,
+            PayerPayment::Ecom(p) => p.created_at,
+        }
+    }
+
+    /// The state as its own API names it (CREATED…, INITIATE…).
+    pub fn state_label(&self) -> &'static str {
+        match self {
+            PayerPayment::Epayment(p) => p.state.as_str(),
+            PayerPayment::Ecom(p) => p.state.as_str(),
+        }
+    }
+
     /// Whether the payer may still approve or reject it.
     pub fn is_open(&self) -> bool {
         match self {

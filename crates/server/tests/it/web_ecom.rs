@@ -505,3 +505,39 @@ async fn web_ecom_an_expired_payment_shows_expired_with_a_way_back() {
         ["CANCEL", "INITIATE"]
     );
 }
+
+#[tokio::test]
+async fn web_ecom_skip_landing_page_payments_wait_in_the_phone_inbox_beside_epayment_ones() {
+    let app = TestApp::spawn().await;
+    let shop = Receiver::start().await;
+    // An ePayment push first, then an eCom payment that skips the landing page.
+    let mut push = crate::common::create_body("order-inbox-ep01", 2_000);
+    push["userFlow"] = json!("PUSH_MESSAGE");
+    push["customer"] = json!({"phoneNumber": "4712345678"});
+    assert_eq!(
+        app.post("/epayment/v1/payments", "p1", push).await.status(),
+        201
+    );
+    let mut body = initiate_body(&app, "web-ecom-push", 49_900, &shop.base);
+    body["transaction"]["skipLandingPage"] = json!(true);
+    let token = initiate(&app, body).await;
+
+    let (status, html) = page(get(&app, "/app?phone=4712345678").await).await;
+    assert_eq!(status, 200);
+    let ecom_at = html.find("499.00 NOK").expect("the eCom payment is listed");
+    let epayment_at = html
+        .find("20.00 NOK")
+        .expect("the ePayment payment is listed");
+    assert!(ecom_at < epayment_at, "newest first");
+    assert!(html.contains(&format!("/app/pay?token={token}")), "{html}");
+
+    // Approved from the inbox like any other.
+    let r = approve(&app, &token, "4712345678", None).await;
+    assert_eq!(location(&r), FALLBACK);
+    assert_eq!(
+        operations(&details(&app, "web-ecom-push").await),
+        ["RESERVE", "INITIATE"]
+    );
+    let (_, html) = page(get(&app, "/app?phone=4712345678").await).await;
+    assert!(html.contains("RESERVE"), "{html}");
+}
