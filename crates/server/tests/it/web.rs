@@ -24,11 +24,11 @@ async fn create_with(app: &TestApp, body: Value) -> Value {
     r.json().await.unwrap()
 }
 
-async fn get(app: &TestApp, path: &str) -> Response {
+pub async fn get(app: &TestApp, path: &str) -> Response {
     app.client.get(app.url(path)).send().await.unwrap()
 }
 
-async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Response {
+pub async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Response {
     app.client
         .post(app.url(path))
         .form(form)
@@ -38,15 +38,15 @@ async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Response
 }
 
 /// Status and body of an HTML page.
-async fn page(r: Response) -> (u16, String) {
+pub async fn page(r: Response) -> (u16, String) {
     let status = r.status().as_u16();
     let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(ct.starts_with("text/html"), "{ct}");
     (status, r.text().await.unwrap())
 }
 
-fn location(r: &Response) -> String {
-    assert_eq!(r.status(), 303);
+pub fn location(r: &Response) -> String {
+    assert_eq!(r.status(), 303, "{r:?}");
     r.headers()["location"].to_str().unwrap().to_owned()
 }
 

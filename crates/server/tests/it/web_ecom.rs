@@ -9,35 +9,10 @@ use crate::{
     common::TestApp,
     ecom::{details, initiate_body, initiate_with, operations},
     receiver::Receiver,
+    web::{get, location, page, post_form},
 };
 
 const FALLBACK: &str = "https://example.com/vipps/fallback/order123abc";
-
-async fn get(app: &TestApp, path: &str) -> Response {
-    app.client.get(app.url(path)).send().await.unwrap()
-}
-
-async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Response {
-    app.client
-        .post(app.url(path))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Status and body of an HTML page.
-async fn page(r: Response) -> (u16, String) {
-    let status = r.status().as_u16();
-    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(ct.starts_with("text/html"), "{ct}");
-    (status, r.text().await.unwrap())
-}
-
-fn location(r: &Response) -> String {
-    assert_eq!(r.status(), 303, "{r:?}");
-    r.headers()["location"].to_str().unwrap().to_owned()
-}
 
 /// Initiates and returns the landing page's token.
 async fn initiate(app: &TestApp, body: Value) -> String {
