@@ -224,15 +224,6 @@ impl Db {
         Ok(row.try_get::<Option<i64>, _>(0).ok().flatten())
     }
 
-    pub async fn delivery(&self, id: &str) -> anyhow::Result<Option<Delivery>> {
-        let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.as_ref().map(delivery))
-    }
-
     pub async fn deliveries(&self, msn: Option<&str>, limit: i64) -> anyhow::Result<Vec<Delivery>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM deliveries WHERE ($1 IS NULL OR msn = $1) ORDER BY created_at DESC, seq DESC LIMIT $2"
@@ -245,23 +236,39 @@ impl Db {
         Ok(rows.iter().map(delivery).collect())
     }
 
-    pub async fn attempts(&self, delivery_id: &str) -> anyhow::Result<Vec<Attempt>> {
+    /// The newest deliveries, each with every attempt, in two queries.
+    pub async fn deliveries_with_attempts(
+        &self,
+        msn: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(Delivery, Vec<Attempt>)>> {
+        let list = self.deliveries(msn, limit).await?;
         let rows = sqlx::query(
-            "SELECT at, status_code, error_kind, response, latency_ms, next_attempt_at FROM delivery_attempts \
-             WHERE delivery_id = $1 ORDER BY id",
+            "SELECT delivery_id, at, status_code, error_kind, response, latency_ms, next_attempt_at \
+             FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries \
+             WHERE ($1 IS NULL OR msn = $1) ORDER BY created_at DESC, seq DESC LIMIT $2) ORDER BY id",
         )
-        .bind(delivery_id)
+        .bind(msn)
+        .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Attempt {
-                at: r.get(0),
-                status_code: r.get(1),
-                error_kind: r.get(2),
-                response: r.get(3),
-                latency_ms: r.get(4),
-                next_attempt_at: r.get(5),
+        let mut by_id: std::collections::HashMap<String, Vec<Attempt>> =
+            std::collections::HashMap::new();
+        for r in &rows {
+            by_id.entry(r.get(0)).or_default().push(Attempt {
+                at: r.get(1),
+                status_code: r.get(2),
+                error_kind: r.get(3),
+                response: r.get(4),
+                latency_ms: r.get(5),
+                next_attempt_at: r.get(6),
+            });
+        }
+        Ok(list
+            .into_iter()
+            .map(|d| {
+                let attempts = by_id.remove(&d.id).unwrap_or_default();
+                (d, attempts)
             })
             .collect())
     }

@@ -42,16 +42,6 @@ impl Db {
         .await?;
         Ok(rows.iter().map(webhook).collect())
     }
-
-    pub async fn webhook(&self, id: &str) -> anyhow::Result<Option<Webhook>> {
-        let row = sqlx::query(
-            "SELECT id, msn, url, events, secret, created_at FROM webhooks WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(webhook))
-    }
 }
 
 /// Events are stored space-separated and space-padded so that one event type

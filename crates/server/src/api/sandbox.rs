@@ -84,8 +84,11 @@ async fn deliveries(State(st): State<AppState>, Query(q): Query<DeliveriesQuery>
     let r: Result<Response, ApiProblem> = async {
         let limit = q.limit.unwrap_or(100).clamp(1, 1000);
         let mut out = Vec::new();
-        for d in st.db.deliveries(q.msn.as_deref(), limit).await? {
-            let attempts = st.db.attempts(&d.id).await?;
+        for (d, attempts) in st
+            .db
+            .deliveries_with_attempts(q.msn.as_deref(), limit)
+            .await?
+        {
             let mut v = serde_json::to_value(&d).map_err(anyhow::Error::from)?;
             v["attempts"] = serde_json::to_value(attempts).map_err(anyhow::Error::from)?;
             out.push(v);
