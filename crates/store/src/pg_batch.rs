@@ -10,10 +10,16 @@
 //! message stops there, that set is rolled back to its savepoint and the
 //! rest resumes in the next message. Callers hear back after the COMMIT.
 //!
-//! The simple protocol has no bind parameters, so values are rendered as
-//! literals: integers as digits, text as a single-quoted string with `'`
-//! doubled — exact under `standard_conforming_strings = on`, which every
-//! connection sets — and NUL, which PostgreSQL text cannot hold, refused.
+//! Every statement is prepared, with its parameter types, before it is used
+//! (`PREPARE vwN (bigint, text) AS …`), so SQL text never holds a value: a
+//! statement that cannot be prepared fails its write set with
+//! [`WriteError::Db`]. The simple protocol has no bind parameters, so the
+//! values are passed to `EXECUTE` as literals, one per parameter:
+//! integers as digits, text as a single-quoted string with `'` doubled —
+//! exact under `standard_conforming_strings = on`, which every connection
+//! sets — and NUL, which PostgreSQL text cannot hold, refused. A literal is
+//! only ever an argument of `EXECUTE`, whose parameter type is fixed by the
+//! `PREPARE`, so it cannot become part of the statement.
 
 use std::collections::HashMap;
 
@@ -33,41 +39,6 @@ fn literal(v: &Value) -> Result<String, WriteError> {
         Value::NullI64 => "NULL::bigint".into(),
         Value::NullText => "NULL::text".into(),
     })
-}
-
-/// Replaces each `$n` outside string literals with the n-th value.
-pub(crate) fn render(sql: &str, args: &[Value]) -> Result<String, WriteError> {
-    let mut out = String::with_capacity(sql.len() + 64);
-    let mut chars = sql.char_indices().peekable();
-    let mut in_string = false;
-    while let Some((_, c)) = chars.next() {
-        if in_string {
-            out.push(c);
-            if c == '\'' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '\'' => {
-                in_string = true;
-                out.push(c);
-            }
-            '$' if chars.peek().is_some_and(|(_, d)| d.is_ascii_digit()) => {
-                let mut n = 0usize;
-                while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
-                    n = n * 10 + d.to_digit(10).unwrap_or(0) as usize;
-                    chars.next();
-                }
-                let v = args
-                    .get(n.wrapping_sub(1))
-                    .ok_or_else(|| WriteError::Db(format!("missing ${n}")))?;
-                out.push_str(&literal(v)?);
-            }
-            _ => out.push(c),
-        }
-    }
-    Ok(out)
 }
 
 fn finish<'c>(
@@ -128,12 +99,17 @@ fn run<'c>(
     })
 }
 
+/// A statement as prepared: its SQL, whether it is checked, and its
+/// parameter types (`b` bigint, `t` text, one per argument).
+type Key = (&'static str, bool, String);
+
 /// The writer's own connection, with the statements it has prepared.
 struct Session {
     conn: AnyConnection,
-    /// By SQL, checked or not, and parameter types: the prepared name, or
-    /// `None` when preparing failed and the statement is sent with literals.
-    prepared: HashMap<(&'static str, bool, String), Option<String>>,
+    /// The prepared statements, by [`Key`], with their names.
+    prepared: HashMap<Key, String>,
+    /// How many names were handed out: the next one is `vw{names}`.
+    names: usize,
 }
 
 impl Session {
@@ -144,10 +120,11 @@ impl Session {
         Ok(Session {
             conn,
             prepared: HashMap::new(),
+            names: 0,
         })
     }
 
-    fn key(stmt: &Stmt) -> (&'static str, bool, String) {
+    fn key(stmt: &Stmt) -> Key {
         let types = stmt
             .args
             .iter()
@@ -159,15 +136,20 @@ impl Session {
         (stmt.sql, stmt.must_change_one, types)
     }
 
-    /// Prepares, outside any transaction, the statements not seen before.
-    async fn prepare(&mut self, jobs: &[Job]) {
+    /// Prepares, outside any transaction, the statements not prepared yet.
+    /// Returns why each statement that could not be prepared failed; those
+    /// are tried again the next time they come.
+    async fn prepare(&mut self, jobs: &[Job]) -> HashMap<Key, String> {
+        let mut failed = HashMap::new();
         for job in jobs {
             for stmt in &job.writes.0 {
                 let key = Self::key(stmt);
-                if self.prepared.contains_key(&key) {
+                if self.prepared.contains_key(&key) || failed.contains_key(&key) {
                     continue;
                 }
-                let name = format!("vw{}", self.prepared.len());
+                // A name is never reused, even after a failed PREPARE.
+                let name = format!("vw{}", self.names);
+                self.names += 1;
                 let types: Vec<&str> = key
                     .2
                     .chars()
@@ -183,41 +165,46 @@ impl Session {
                 } else {
                     stmt.sql.to_owned()
                 };
-                let ok = finish_owned(&mut self.conn, format!("PREPARE {name}{types} AS {sql}"))
-                    .await
-                    .is_ok();
-                self.prepared.insert(key, ok.then_some(name));
-            }
-        }
-    }
-
-    /// One set as `SAVEPOINT s; …; RELEASE s;`, with how many results it yields.
-    fn body(&self, writes: &WriteSet) -> Result<(String, usize), WriteError> {
-        let mut out = String::from("SAVEPOINT s;\n");
-        for stmt in &writes.0 {
-            match self
-                .prepared
-                .get(&Self::key(stmt))
-                .and_then(|n| n.as_deref())
-            {
-                Some(name) => {
-                    out.push_str("EXECUTE ");
-                    out.push_str(name);
-                    if !stmt.args.is_empty() {
-                        out.push('(');
-                        for (i, v) in stmt.args.iter().enumerate() {
-                            if i > 0 {
-                                out.push_str(", ");
-                            }
-                            out.push_str(&literal(v)?);
-                        }
-                        out.push(')');
+                match finish_owned(&mut self.conn, format!("PREPARE {name}{types} AS {sql}")).await
+                {
+                    Ok(()) => {
+                        self.prepared.insert(key, name);
+                    }
+                    Err(e) => {
+                        tracing::warn!(sql = stmt.sql, error = %e, "cannot prepare a write statement");
+                        failed.insert(key, e.to_string());
                     }
                 }
-                None if stmt.must_change_one => {
-                    out.push_str(&render(&checked(stmt.sql), &stmt.args)?)
+            }
+        }
+        failed
+    }
+
+    /// One set as `SAVEPOINT s; …; RELEASE s;`, with how many results it
+    /// yields: each statement an `EXECUTE` of its prepared form.
+    fn body(
+        &self,
+        writes: &WriteSet,
+        failed: &HashMap<Key, String>,
+    ) -> Result<(String, usize), WriteError> {
+        let mut out = String::from("SAVEPOINT s;\n");
+        for stmt in &writes.0 {
+            let key = Self::key(stmt);
+            let Some(name) = self.prepared.get(&key) else {
+                let why = failed.get(&key).map_or("not prepared", String::as_str);
+                return Err(WriteError::Db(format!("cannot prepare statement: {why}")));
+            };
+            out.push_str("EXECUTE ");
+            out.push_str(name);
+            if !stmt.args.is_empty() {
+                out.push('(');
+                for (i, v) in stmt.args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&literal(v)?);
                 }
-                None => out.push_str(&render(stmt.sql, &stmt.args)?),
+                out.push(')');
             }
             out.push_str(";\n");
         }
@@ -230,12 +217,12 @@ impl Session {
     /// that fails costs one more, which rolls it back and resumes after it.
     /// The second value is false when the connection is no longer usable.
     async fn commit_batch(&mut self, jobs: &[Job]) -> (Vec<Result<(), WriteError>>, bool) {
-        self.prepare(jobs).await;
+        let failed = self.prepare(jobs).await;
         // `None`: done inside the transaction, pending its COMMIT.
         let mut results: Vec<Option<Result<(), WriteError>>> = jobs.iter().map(|_| None).collect();
         let mut bodies = Vec::with_capacity(jobs.len());
         for (job, result) in jobs.iter().zip(results.iter_mut()) {
-            match self.body(&job.writes) {
+            match self.body(&job.writes, &failed) {
                 Ok(body) => bodies.push(Some(body)),
                 Err(e) => {
                     *result = Some(Err(e));
@@ -355,39 +342,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_literals_and_leaves_string_literals_alone() {
-        let sql = "INSERT INTO t VALUES ($1, $2, '$1', $10, $2)";
-        let args: Vec<Value> = (1..=10)
-            .map(|i| {
-                if i == 2 {
-                    Value::Text("O'Brien".into())
-                } else {
-                    Value::I64(i)
-                }
-            })
-            .collect();
+    fn literals_are_exact_and_typed() {
+        assert_eq!(literal(&Value::I64(-42)).unwrap(), "-42");
         assert_eq!(
-            render(sql, &args).unwrap(),
-            "INSERT INTO t VALUES (1, 'O''Brien', '$1', 10, 'O''Brien')"
+            literal(&Value::I64(i64::MIN)).unwrap(),
+            "-9223372036854775808"
         );
+        assert_eq!(
+            literal(&Value::Text("O'Brien".into())).unwrap(),
+            "'O''Brien'"
+        );
+        assert_eq!(literal(&Value::NullI64).unwrap(), "NULL::bigint");
+        assert_eq!(literal(&Value::NullText).unwrap(), "NULL::text");
     }
 
     #[test]
-    fn nulls_carry_their_type_and_nul_is_refused() {
-        assert_eq!(
-            render("$1 $2", &[Value::NullI64, Value::NullText]).unwrap(),
-            "NULL::bigint NULL::text"
-        );
-        assert!(render("$1", &[Value::Text("a\0b".into())]).is_err());
-        assert!(render("$2", &[Value::I64(1)]).is_err());
-    }
-
-    #[test]
-    fn quotes_cannot_escape_the_literal() {
+    fn quotes_cannot_escape_the_literal_and_nul_is_refused() {
         let evil = Value::Text("x'); DROP TABLE payments; --".into());
-        assert_eq!(
-            render("SELECT $1", &[evil]).unwrap(),
-            "SELECT 'x''); DROP TABLE payments; --'"
-        );
+        assert_eq!(literal(&evil).unwrap(), "'x''); DROP TABLE payments; --'");
+        assert!(literal(&Value::Text("a\0b".into())).is_err());
     }
 }
