@@ -197,13 +197,13 @@ impl Deliverer {
     async fn attempt(&self, c: Claimed, faults: Faults) -> anyhow::Result<()> {
         let d = &c.delivery;
         if chance(faults.drop) {
+            // Counted as delivered: the receiver simply never hears of it.
             let rec = self.finish(
                 d,
-                0,
-                Some("dropped by fault injection".into()),
-                None,
-                0,
-                true,
+                Outcome {
+                    delivered: true,
+                    ..Outcome::not_sent("dropped by fault injection")
+                },
             );
             return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
         }
@@ -211,7 +211,7 @@ impl Deliverer {
             tokio::time::sleep(Duration::from_millis(faults.delay_ms.min(60_000))).await;
         }
         if d.kind == KIND_WEBHOOK && c.secret.is_none() {
-            let rec = self.finish(d, 0, Some("webhook deleted".into()), None, 0, false);
+            let rec = self.finish(d, Outcome::not_sent("webhook deleted"));
             let rec = AttemptRecord {
                 next_attempt_at: None,
                 ..rec
@@ -236,7 +236,7 @@ impl Deliverer {
         let d = &c.delivery;
         let url: reqwest::Url = match d.url.parse() {
             Ok(u) => u,
-            Err(_) => return self.finish(d, 0, Some("invalid url".into()), None, 0, false),
+            Err(_) => return self.finish(d, Outcome::not_sent("invalid url")),
         };
         let mut req = self
             .client
@@ -265,11 +265,13 @@ impl Deliverer {
         };
         self.finish(
             d,
-            x.status as i64,
-            x.error_kind.map(str::to_owned),
-            response,
-            x.latency_ms,
-            x.ok(),
+            Outcome {
+                status_code: x.status as i64,
+                error_kind: x.error_kind.map(str::to_owned),
+                response,
+                latency_ms: x.latency_ms,
+                delivered: x.ok(),
+            },
         )
     }
 
@@ -327,19 +329,20 @@ impl Deliverer {
         }
     }
 
-    fn finish(
-        &self,
-        d: &Delivery,
-        status: i64,
-        kind: Option<String>,
-        resp: Option<String>,
-        ms: i64,
-        ok: bool,
-    ) -> AttemptRecord {
+    /// The attempt record of `d` for what an attempt came to now, with when
+    /// the next attempt is due if there is to be one.
+    fn finish(&self, d: &Delivery, outcome: Outcome) -> AttemptRecord {
+        let Outcome {
+            status_code,
+            error_kind,
+            response,
+            latency_ms,
+            delivered,
+        } = outcome;
         let now = self.clock.now();
         // Webhooks are retried on their schedule; callbacks, like the real
         // platform's, get exactly one attempt.
-        let next = if ok || d.kind != KIND_WEBHOOK {
+        let next = if delivered || d.kind != KIND_WEBHOOK {
             None
         } else {
             schedule::next_attempt(
@@ -351,12 +354,41 @@ impl Deliverer {
         };
         AttemptRecord {
             at: now,
-            status_code: status,
-            error_kind: kind,
-            response: resp,
-            latency_ms: ms,
+            status_code,
+            error_kind,
+            response,
+            latency_ms,
             next_attempt_at: next,
-            delivered: ok,
+            delivered,
+        }
+    }
+}
+
+/// What one attempt of a row came to, before the worker decides whether
+/// and when there is another.
+#[derive(Debug)]
+struct Outcome {
+    /// The answer's HTTP status; 0 when there was no answer.
+    status_code: i64,
+    /// Why there was no usable answer (timeout, connection refused, …).
+    error_kind: Option<String>,
+    /// What is kept of the answer's body, or the error when there was none.
+    response: Option<String>,
+    latency_ms: i64,
+    /// The attempt succeeded (a 2xx), or counts as if it had: the row is
+    /// delivered and never retried.
+    delivered: bool,
+}
+
+impl Outcome {
+    /// Nothing was sent, for `why`; the row is not delivered.
+    fn not_sent(why: &str) -> Outcome {
+        Outcome {
+            status_code: 0,
+            error_kind: Some(why.to_owned()),
+            response: None,
+            latency_ms: 0,
+            delivered: false,
         }
     }
 }
