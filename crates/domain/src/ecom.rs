@@ -178,7 +178,46 @@ pub fn join(prefix: &str, path: &str) -> String {
     format!("{}{path}", prefix.strip_suffix('/').unwrap_or(prefix))
 }
 
+/// Who ended a payment with a successful CANCEL entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelCause {
+    /// The payer let the window run out: the entry is logged at or after
+    /// `expires_at` (a payer reject or merchant cancel always comes before,
+    /// since an expired payment is settled first).
+    Timeout,
+    /// The merchant cancelled: the entry carries a request id or a text of
+    /// the merchant's own (payer rejects and timeouts carry the payment's
+    /// `transactionText` and no request id).
+    Merchant,
+    /// The payer rejected it.
+    Payer,
+}
+
 impl Payment {
+    /// How the successful CANCEL entry `e` came about.
+    pub fn cancel_cause(&self, e: &LogEntry) -> CancelCause {
+        if e.timestamp >= self.expires_at {
+            CancelCause::Timeout
+        } else if !e.request_id.is_empty() || e.transaction_text != self.transaction_text {
+            CancelCause::Merchant
+        } else {
+            CancelCause::Payer
+        }
+    }
+
+    /// Who cancelled it, when its last successful entry is a CANCEL.
+    pub fn cancelled_by(&self) -> Option<CancelCause> {
+        if self.state != State::Cancel {
+            return None;
+        }
+        let last = self
+            .log
+            .iter()
+            .rev()
+            .find(|e| e.operation == Operation::Cancel && e.success);
+        Some(last.map_or(CancelCause::Payer, |e| self.cancel_cause(e)))
+    }
+
     /// What the payer is asked to pay: the amount plus the chosen shipping (§10 item 1).
     pub fn total(&self) -> i64 {
         self.amount + self.shipping.as_ref().map_or(0, |s| s.cost_ore)

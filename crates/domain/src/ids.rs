@@ -1,6 +1,20 @@
 //! Identifier newtypes that can only be built from valid input.
 
+use rand::Rng;
 use serde::{Deserialize, Serialize};
+
+/// A new ePayment `pspReference`: ten digits, never starting with 0.
+pub fn new_psp_reference() -> String {
+    rand::thread_rng()
+        .gen_range(1_000_000_000u64..10_000_000_000)
+        .to_string()
+}
+
+/// The first transaction id of a new eCom payment: ten digits from 5 to 8…,
+/// leaving room above it for the ids of its captures and refunds.
+pub fn new_ecom_transaction_base() -> u64 {
+    rand::thread_rng().gen_range(5_000_000_000u64..9_000_000_000)
+}
 
 /// A merchant serial number: the id of one sales unit, 4–6 digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -6,7 +6,11 @@ use axum::{extract::DefaultBodyLimit, middleware, Router};
 use vipps_delivery::{Deliverer, DeliveryConfig};
 use vipps_store::{clock::Clock, Db};
 
-use crate::{api, request_log, tokens::TokenKeys, web};
+use crate::{
+    apis,
+    kernel::{request_log, tokens::TokenKeys, upkeep::Sweep},
+    web,
+};
 
 /// Largest request body any API accepts.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -37,6 +41,8 @@ pub struct AppState {
     pub cfg: Arc<Config>,
     pub keys: Arc<TokenKeys>,
     pub deliverer: Deliverer,
+    /// The payment families the upkeep loop sweeps for expiries.
+    pub expiring: Arc<[Sweep]>,
 }
 
 impl AppState {
@@ -54,6 +60,7 @@ impl AppState {
             cfg: Arc::new(cfg),
             keys: Arc::new(TokenKeys::new(&secret)),
             deliverer,
+            expiring: apis::expiring().into(),
         })
     }
 }
@@ -73,17 +80,11 @@ impl AppState {
 
 pub fn build_router(state: AppState) -> Router {
     Router::new()
-        .merge(api::health::router())
-        .merge(api::accesstoken::router())
-        .merge(api::epayment::router())
-        .merge(api::ecom::router())
-        .merge(api::sandbox_merchant::router())
-        .merge(api::sandbox::router())
-        .merge(api::webhooks::router())
+        .merge(apis::router())
         .merge(web::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), apis::API_PREFIXES),
             request_log::record,
         ))
         .with_state(state)
@@ -106,6 +107,6 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow
 /// Starts the background work of one server process: the expiry sweep and
 /// the delivery worker.
 pub fn start_workers(state: &AppState) {
-    crate::expiry::spawn(state.clone());
+    crate::kernel::upkeep::spawn(state.clone());
     state.deliverer.spawn();
 }

@@ -1,18 +1,9 @@
-//! The HTTP server: one router module per API under [`api`], the payer's
-//! pages under [`web`], and the middleware every request passes through.
+//! The HTTP server: one folder per API under [`apis`], what they share in
+//! [`kernel`], the payer's pages under [`web`].
 
-pub mod api;
+pub mod apis;
 pub mod app;
-pub mod auth;
-pub mod body;
-pub mod epayment_ecom;
-pub mod expiry;
-pub mod problem;
-pub mod request_log;
-pub mod service;
-pub mod service_ecom;
-pub mod tokens;
-pub mod versioned;
+pub mod kernel;
 pub mod web;
 
 pub use app::{build_router, AppState, Config};

@@ -1,32 +1,20 @@
 //! eCom v2 payments and the per-unit eCom settings.
 //!
-//! Like [`crate::payments`], a row is the whole domain payment as JSON plus
+//! Like [`crate::epayment`], a row is the whole domain payment as JSON plus
 //! the columns it is found by; the operation log lives inside the JSON
 //! because `/details` always shows all of it. Every change is
 //! `UPDATE … WHERE version = $n`, so concurrent writers never lose one.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::Row;
 use vipps_domain::{
     ecom::{Payment, UnitSettings},
     Millis,
 };
 
-use crate::{Db, WriteSet};
+use crate::{stored, Db, DueCursor, WriteSet};
 
-/// An eCom payment as read, with the version a write must quote.
-#[derive(Debug, Clone)]
-pub struct StoredEcom {
-    pub payment: Payment,
-    pub version: i64,
-}
-
-fn stored(r: &AnyRow) -> anyhow::Result<StoredEcom> {
-    let body: String = r.get(0);
-    Ok(StoredEcom {
-        payment: serde_json::from_str(&body)?,
-        version: r.get(1),
-    })
-}
+/// An eCom payment as read, with its version.
+pub type StoredEcom = crate::Stored<Payment>;
 
 impl Db {
     pub async fn ecom_payment(
@@ -52,7 +40,6 @@ impl Db {
         row.as_ref().map(stored).transpose()
     }
 
-    /// Payments still waiting for their payer whose window is over at `now`.
     /// eCom payments whose merchant prefilled this phone (an MSISDN), newest first.
     pub async fn ecom_payments_for_phone(
         &self,
@@ -69,20 +56,16 @@ impl Db {
         rows.iter().map(stored).collect()
     }
 
+    /// Payments still waiting for their payer whose window is over at
+    /// `now`, in expiry order, starting after `after`.
     pub async fn ecom_payments_due_to_expire(
         &self,
         now: Millis,
+        after: Option<&DueCursor>,
         limit: i64,
-    ) -> anyhow::Result<Vec<StoredEcom>> {
-        let rows = sqlx::query(
-            "SELECT body, version FROM ecom_payments WHERE state = 'INITIATE' AND expires_at <= $1 \
-             ORDER BY expires_at LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(stored).collect()
+    ) -> anyhow::Result<Vec<(DueCursor, anyhow::Result<StoredEcom>)>> {
+        self.due_to_expire("ecom_payments", "order_id", "INITIATE", now, after, limit)
+            .await
     }
 
     /// A unit's eCom settings; the defaults when none were stored.

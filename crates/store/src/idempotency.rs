@@ -114,7 +114,7 @@ impl Db {
         key: &str,
         reference: &str,
         now: i64,
-    ) -> anyhow::Result<(Option<Record>, Option<crate::payments::Stored>)> {
+    ) -> anyhow::Result<(Option<Record>, Option<crate::epayment::Stored>)> {
         const SQL: &str =
             "SELECT i.fingerprint, i.status, i.body, i.created_at, p.body, p.version \
              FROM (SELECT 1 AS one) x \
@@ -165,7 +165,7 @@ impl Db {
         }
         .filter(|r| now - r.created_at < RETENTION_MS);
         let payment = match (body, version) {
-            (Some(body), Some(version)) => Some(crate::payments::Stored {
+            (Some(body), Some(version)) => Some(crate::epayment::Stored {
                 payment: serde_json::from_str(&body)?,
                 version,
             }),

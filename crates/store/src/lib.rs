@@ -10,10 +10,10 @@
 pub mod clock;
 pub mod deliveries;
 pub mod ecom;
+pub mod epayment;
 mod fast_read;
 pub mod idempotency;
 pub mod merchants;
-pub mod payments;
 mod pg_batch;
 pub mod requests;
 pub mod settings;
@@ -29,6 +29,34 @@ use sqlx::{
 };
 
 pub use writer::{Stmt, Value, WriteError, WriteSet};
+
+/// A payment of any family as read, with the version a write must quote
+/// (`UPDATE … WHERE version = $n`).
+#[derive(Debug, Clone)]
+pub struct Stored<P> {
+    pub payment: P,
+    pub version: i64,
+}
+
+/// Where a sweep over due payments stopped: the last row's expiry and key.
+/// The next page starts strictly after it, so a row that keeps failing is
+/// passed over instead of being read again forever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCursor {
+    pub expires_at: i64,
+    pub msn: String,
+    pub id: String,
+}
+
+/// A row of `(body, version)` as a [`Stored`] payment.
+fn stored<P: serde::de::DeserializeOwned>(r: &sqlx::any::AnyRow) -> anyhow::Result<Stored<P>> {
+    use sqlx::Row;
+    let body: String = r.get(0);
+    Ok(Stored {
+        payment: serde_json::from_str(&body)?,
+        version: r.get(1),
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -149,6 +177,53 @@ impl Db {
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// One page of a payment table's rows in `open_state` whose `expires_at`
+    /// is at or before `now`, ordered by (expires_at, msn, id) and starting
+    /// strictly after `after`. `table`, `id_column` and `open_state` are
+    /// this crate's own constants, never input. A row that cannot be read
+    /// is its own error, so it cannot hide the others.
+    async fn due_to_expire<P: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        id_column: &'static str,
+        open_state: &'static str,
+        now: i64,
+        after: Option<&DueCursor>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(DueCursor, anyhow::Result<Stored<P>>)>> {
+        use sqlx::Row;
+        let sql = format!(
+            "SELECT body, version, expires_at, msn, {id_column} FROM {table} \
+             WHERE state = '{open_state}' AND expires_at <= $1 \
+             AND (expires_at, msn, {id_column}) > ($2, $3, $4) \
+             ORDER BY expires_at, msn, {id_column} LIMIT $5"
+        );
+        let start = after.cloned().unwrap_or(DueCursor {
+            expires_at: i64::MIN,
+            msn: String::new(),
+            id: String::new(),
+        });
+        let rows = sqlx::query(&sql)
+            .bind(now)
+            .bind(start.expires_at)
+            .bind(start.msn)
+            .bind(start.id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let cursor = DueCursor {
+                    expires_at: r.get(2),
+                    msn: r.get(3),
+                    id: r.get(4),
+                };
+                (cursor, stored(r))
+            })
+            .collect())
     }
 }
 

@@ -1,4 +1,4 @@
-//! The simulated payer's pages (BEHAVIOR.md §4.6): what the real Vipps
+//! The simulated payer's pages (see docs/compatibility.md#payer-pages): what the real Vipps
 //! MobilePay landing page and app do for a payer, as plain server-rendered
 //! HTML.
 //!
@@ -10,15 +10,13 @@
 //! - `/app/consent` lets the payer of an express payment revoke its consent;
 //! - `/qr/{token}.svg|png` is the QR code a QR-flow `redirectUrl` points at.
 //!
-//! ePayment and eCom v2 payments share these pages through [`PayerPayment`].
-//! Every state change goes through [`crate::service`] (or
-//! [`crate::service_ecom`] for eCom), exactly like a force
-//! approve, so the API, its events and webhooks see a page approval as a real
-//! one. Forms are POST followed by a 303 redirect, so reloading a result page
-//! never repeats an approval.
+//! The payments of every API share these pages through the
+//! [`payer::PayerPayment`] trait; each API implements it in
+//! `apis/<api>/payer.rs`. Forms are POST followed by a 303 redirect, so
+//! reloading a result page never repeats an approval.
 
 mod pages;
-mod payment;
+pub mod payer;
 mod qr;
 
 use askama::Template;
@@ -32,9 +30,8 @@ use axum::{
 use serde::Deserialize;
 use vipps_domain::{ecom, ids::normalise_phone};
 
-pub use payment::PayerPayment;
-
-use crate::{problem::ApiProblem, service, service_ecom, service_ecom::EcomProblem, AppState};
+use self::payer::Paid;
+use crate::{apis::PAYER_FAMILIES, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -89,11 +86,12 @@ impl Params {
             Some(p) => ecom::normalise_mobile(p)
                 .map(|m| ecom::msisdn(&m))
                 .or_else(|| normalise_phone(p))
-                .ok_or_else(|| ErrorPage {
-                    status: StatusCode::BAD_REQUEST,
-                    title: "Invalid phone number".into(),
-                    detail: invalid_phone(p),
-                    return_url: None,
+                .ok_or_else(|| {
+                    ErrorPage::new(
+                        StatusCode::BAD_REQUEST,
+                        "Invalid phone number".into(),
+                        invalid_phone(p),
+                    )
                 }),
         }
     }
@@ -140,9 +138,11 @@ fn link(url: Option<&str>) -> Option<String> {
     (!matches!(scheme.as_str(), "javascript" | "data" | "vbscript")).then(|| url.to_owned())
 }
 
+/// A page that says what went wrong, with a way back to the merchant when
+/// there is one.
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage {
+pub struct ErrorPage {
     status: StatusCode,
     title: String,
     detail: String,
@@ -150,7 +150,16 @@ struct ErrorPage {
 }
 
 impl ErrorPage {
-    fn bad_request(detail: &str) -> Self {
+    pub fn new(status: StatusCode, title: String, detail: String) -> Self {
+        ErrorPage {
+            status,
+            title,
+            detail,
+            return_url: None,
+        }
+    }
+
+    pub fn bad_request(detail: &str) -> Self {
         ErrorPage {
             status: StatusCode::BAD_REQUEST,
             title: "Bad request".into(),
@@ -171,38 +180,20 @@ impl ErrorPage {
     }
 
     /// The same error, with a way back to the merchant.
-    fn back_to(mut self, p: &PayerPayment) -> Self {
+    fn back_to(mut self, p: &dyn payer::PayerPayment) -> Self {
         self.return_url = link(p.return_url());
         self
     }
 }
 
-impl From<ApiProblem> for ErrorPage {
-    fn from(p: ApiProblem) -> Self {
-        ErrorPage {
-            status: StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            title: p.title,
-            detail: p.detail,
-            return_url: None,
-        }
-    }
-}
-
-impl From<EcomProblem> for ErrorPage {
-    fn from(p: EcomProblem) -> Self {
-        let e = p.0;
-        ErrorPage {
-            status: StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            title: "The payment could not be changed".into(),
-            detail: e.message,
-            return_url: None,
-        }
-    }
-}
-
 impl From<anyhow::Error> for ErrorPage {
     fn from(e: anyhow::Error) -> Self {
-        ApiProblem::from(e).into()
+        tracing::error!(error = %e, "internal error");
+        ErrorPage::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error".into(),
+            "The request could not be completed; it is safe to retry".into(),
+        )
     }
 }
 
@@ -212,39 +203,28 @@ impl IntoResponse for ErrorPage {
     }
 }
 
-fn respond(r: Result<Response, ErrorPage>) -> Response {
-    r.unwrap_or_else(IntoResponse::into_response)
-}
-
-/// The payment behind a token, as stored: an ePayment one, else an eCom one.
-async fn by_token(st: &AppState, token: &str) -> Result<PayerPayment, ErrorPage> {
+/// The payment behind a token, as stored, of whichever API made it.
+async fn by_token(st: &AppState, token: &str) -> Result<Paid, ErrorPage> {
     // Tokens are short hex strings; anything huge is no token of ours.
     if token.len() > 200 {
         return Err(ErrorPage::not_found());
     }
-    if let Some(s) = st.db.payment_by_token(token).await? {
-        return Ok(PayerPayment::Epayment(s.payment));
+    for family in PAYER_FAMILIES {
+        if let Some(p) = family.by_token(st, token).await? {
+            return Ok(p);
+        }
     }
-    st.db
-        .ecom_payment_by_token(token)
-        .await?
-        .map(|s| PayerPayment::Ecom(s.payment))
-        .ok_or_else(ErrorPage::not_found)
+    Err(ErrorPage::not_found())
 }
 
 /// The payment behind a token as of now: a due expiry is persisted first, so
 /// the page shows the state the API would report.
-async fn current(st: &AppState, token: &str) -> Result<PayerPayment, ErrorPage> {
-    let now = st.clock.now();
-    match by_token(st, token).await? {
-        PayerPayment::Epayment(p) => service::settled(st, &p.msn, &p.reference, now)
-            .await?
-            .map(|s| PayerPayment::Epayment(s.payment)),
-        PayerPayment::Ecom(p) => service_ecom::settled(st, &p.msn, &p.order_id, now)
-            .await?
-            .map(|s| PayerPayment::Ecom(s.payment)),
-    }
-    .ok_or_else(ErrorPage::not_found)
+async fn current(st: &AppState, token: &str) -> Result<Paid, ErrorPage> {
+    by_token(st, token)
+        .await?
+        .settle(st)
+        .await?
+        .ok_or_else(ErrorPage::not_found)
 }
 
 /// The name payers see: the merchant's, or its MSN if it has none.

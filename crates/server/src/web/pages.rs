@@ -21,15 +21,10 @@ use vipps_domain::{
 
 use super::{
     by_token, current, invalid_phone, link, merchant_name,
-    payment::{Express, PayerPayment},
-    render, respond, see_other, ErrorPage, Params,
+    payer::{Approval, Express, PayerPayment},
+    render, see_other, ErrorPage, Params,
 };
-use crate::{
-    problem::ApiProblem,
-    service::{self, Approved},
-    service_ecom::{self, Approved as EcomApproved},
-    AppState,
-};
+use crate::{apis::PAYER_FAMILIES, AppState};
 
 /// How many of a phone's payments its inbox lists.
 const INBOX_LIMIT: i64 = 50;
@@ -73,7 +68,7 @@ struct Landing {
 }
 
 impl Landing {
-    fn new(p: &PayerPayment, merchant: String, phone: String, error: Option<String>) -> Self {
+    fn new(p: &dyn PayerPayment, merchant: String, phone: String, error: Option<String>) -> Self {
         Landing {
             token: p.token().to_owned(),
             merchant,
@@ -103,7 +98,7 @@ struct App {
 }
 
 impl App {
-    fn new(p: &PayerPayment, merchant: String, phone: String, decline: Option<String>) -> Self {
+    fn new(p: &dyn PayerPayment, merchant: String, phone: String, decline: Option<String>) -> Self {
         App {
             token: p.token().to_owned(),
             payer_name: payer::payer(&phone).name,
@@ -119,7 +114,7 @@ impl App {
     }
 
     /// After a failed approval: the payer's shipping pick stays selected.
-    fn retry(mut self, p: &PayerPayment, chosen: Option<&str>, error: Option<String>) -> Self {
+    fn retry(mut self, p: &dyn PayerPayment, chosen: Option<&str>, error: Option<String>) -> Self {
         self.express = p.express(chosen);
         self.error = error;
         self
@@ -146,7 +141,7 @@ struct Status {
 }
 
 impl Status {
-    fn new(p: &PayerPayment, merchant: String) -> Self {
+    fn new(p: &dyn PayerPayment, merchant: String) -> Self {
         let end = p.outcome();
         Status {
             heading: end.heading,
@@ -204,13 +199,13 @@ fn timestamp(ms: Millis) -> String {
 }
 
 /// A 303 to one of our own pages (always a valid header: it is URL-encoded).
-fn redirect(url: &str) -> Response {
-    see_other(url).unwrap_or_else(|| respond(Err(ApiProblem::internal().into())))
+fn redirect(url: &str) -> Result<Response, ErrorPage> {
+    see_other(url).ok_or_else(|| anyhow::anyhow!("unencodable page URL {url}").into())
 }
 
 /// After the payer's decision: back to the merchant's `returnUrl` unchanged,
 /// or, when there is none (PUSH_MESSAGE), a page saying how it ended.
-async fn finish(st: &AppState, p: &PayerPayment) -> Result<Response, ErrorPage> {
+async fn finish(st: &AppState, p: &dyn PayerPayment) -> Result<Response, ErrorPage> {
     if let Some(r) = p.return_url().and_then(see_other) {
         return Ok(r);
     }
@@ -220,19 +215,11 @@ async fn finish(st: &AppState, p: &PayerPayment) -> Result<Response, ErrorPage> 
 /// The page of a payment that is no longer open.
 async fn status_page(
     st: &AppState,
-    p: &PayerPayment,
+    p: &dyn PayerPayment,
     code: StatusCode,
 ) -> Result<Response, ErrorPage> {
     let merchant = merchant_name(st, p.msn()).await?;
     Ok(render(code, &Status::new(p, merchant)))
-}
-
-/// eCom knows only Norwegian numbers: anything else is explained.
-fn ecom_only_norwegian(typed: &str) -> String {
-    format!(
-        "\"{typed}\" cannot pay this payment: it needs a Norwegian mobile number, \
-         8 digits (e.g. 12345678)."
-    )
 }
 
 pub(super) async fn home() -> Response {
@@ -244,224 +231,139 @@ pub(super) async fn home() -> Response {
     )
 }
 
+type Page = Result<Response, ErrorPage>;
+
 pub(super) async fn landing(
     State(st): State<AppState>,
     q: Result<Query<Params>, QueryRejection>,
-) -> Response {
-    respond(
-        async {
-            let q = Params::query(q)?;
-            let mut p = current(&st, q.token()?).await?;
-            // Back on the landing page after submitting a phone number: the
-            // payment is cancelled, as the real one is (BEHAVIOR.md §4.6).
-            if let PayerPayment::Epayment(e) = &p {
-                if e.phone_submitted && p.is_open() {
-                    if let Some(e) = service::back_to_landing(&st, &e.msn, &e.reference).await? {
-                        p = PayerPayment::Epayment(e);
-                    }
-                }
-            }
-            if !p.is_open() {
-                return status_page(&st, &p, StatusCode::OK).await;
-            }
-            let merchant = merchant_name(&st, p.msn()).await?;
-            // Pre-filled but editable: someone else may pay (BEHAVIOR.md §4.6).
-            let phone = p.prefilled_phone();
-            Ok(render(
-                StatusCode::OK,
-                &Landing::new(&p, merchant, phone, None),
-            ))
-        }
-        .await,
-    )
+) -> Page {
+    let q = Params::query(q)?;
+    let mut p = current(&st, q.token()?).await?;
+    // Back on the landing page after submitting a phone number: the
+    // payment is cancelled, as the real one is.
+    if let Some(changed) = p.back_to_landing(&st).await? {
+        p = changed;
+    }
+    if !p.is_open() {
+        return status_page(&st, &*p, StatusCode::OK).await;
+    }
+    let merchant = merchant_name(&st, p.msn()).await?;
+    // Pre-filled but editable: someone else may pay.
+    let phone = p.prefilled_phone();
+    Ok(render(
+        StatusCode::OK,
+        &Landing::new(&*p, merchant, phone, None),
+    ))
 }
 
 pub(super) async fn submit_phone(
     State(st): State<AppState>,
     f: Result<Form<Params>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let f = Params::form(f)?;
-            let p = current(&st, f.token()?).await?;
-            if !p.is_open() {
-                return status_page(&st, &p, StatusCode::OK).await;
+) -> Page {
+    let f = Params::form(f)?;
+    let p = current(&st, f.token()?).await?;
+    if !p.is_open() {
+        return status_page(&st, &*p, StatusCode::OK).await;
+    }
+    let typed = f.phone.clone().unwrap_or_default().trim().to_owned();
+    let error = match f.phone() {
+        Ok(phone) => match p.phone_refusal(&phone) {
+            None => {
+                p.phone_submitted(&st).await?;
+                return redirect(&app_url(p.token(), &phone));
             }
-            let typed = f.phone.clone().unwrap_or_default().trim().to_owned();
-            let error = match f.phone() {
-                Ok(phone) if p.accepts_phone(&phone) => {
-                    if let PayerPayment::Epayment(e) = &p {
-                        service::submit_phone(&st, &e.msn, &e.reference).await?;
-                    }
-                    return Ok(redirect(&app_url(p.token(), &phone)));
-                }
-                Ok(_) => ecom_only_norwegian(&typed),
-                Err(_) if typed.is_empty() => "Enter your phone number.".to_owned(),
-                Err(_) => invalid_phone(&typed),
-            };
-            let merchant = merchant_name(&st, p.msn()).await?;
-            Ok(render(
-                StatusCode::BAD_REQUEST,
-                &Landing::new(&p, merchant, typed, Some(error)),
-            ))
-        }
-        .await,
-    )
+            Some(why) => cannot_pay(&typed, why),
+        },
+        Err(_) if typed.is_empty() => "Enter your phone number.".to_owned(),
+        Err(_) => invalid_phone(&typed),
+    };
+    let merchant = merchant_name(&st, p.msn()).await?;
+    Ok(render(
+        StatusCode::BAD_REQUEST,
+        &Landing::new(&*p, merchant, typed, Some(error)),
+    ))
+}
+
+fn cannot_pay(phone: &str, why: &str) -> String {
+    format!("\"{phone}\" cannot pay this payment: {why}")
 }
 
 /// The payer's phone from a query or form, checked against the payment.
-fn payer_phone(params: &Params, p: &PayerPayment) -> Result<String, ErrorPage> {
+fn payer_phone(params: &Params, p: &dyn PayerPayment) -> Result<String, ErrorPage> {
     let phone = params.phone()?;
-    if !p.accepts_phone(&phone) {
-        return Err(ErrorPage {
-            status: StatusCode::BAD_REQUEST,
-            title: "Invalid phone number".into(),
-            detail: ecom_only_norwegian(&phone),
-            return_url: None,
-        });
+    match p.phone_refusal(&phone) {
+        None => Ok(phone),
+        Some(why) => Err(ErrorPage::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid phone number".into(),
+            cannot_pay(&phone, why),
+        )),
     }
-    Ok(phone)
 }
 
 pub(super) async fn app(
     State(st): State<AppState>,
     q: Result<Query<Params>, QueryRejection>,
-) -> Response {
-    respond(
-        async {
-            let q = Params::query(q)?;
-            let token = q.token()?;
-            // A missing or malformed phone is a 400 before any lookup.
-            q.phone()?;
-            let p = current(&st, token).await?;
-            if !p.is_open() {
-                return status_page(&st, &p, StatusCode::OK).await;
-            }
-            let phone = payer_phone(&q, &p)?;
-            // Opening an express payment asks the merchant for its shipping
-            // options, as the app does once it knows the address.
-            let (p, error) = match p {
-                PayerPayment::Ecom(e) if e.express => {
-                    match service_ecom::offer_shipping(&st, &e.msn, &e.order_id).await {
-                        Ok(e) => (PayerPayment::Ecom(e), None),
-                        Err(problem) => (PayerPayment::Ecom(e), Some(problem.0.message)),
-                    }
-                }
-                other => (other, None),
-            };
-            let merchant = merchant_name(&st, p.msn()).await?;
-            // A decline this payer already met stays visible after a reload.
-            let decline = p.decline_for(&phone);
-            let page = App::new(&p, merchant, phone, decline).retry(&p, None, error);
-            Ok(render(StatusCode::OK, &page))
-        }
-        .await,
-    )
+) -> Page {
+    let q = Params::query(q)?;
+    let token = q.token()?;
+    // A missing or malformed phone is a 400 before any lookup.
+    q.phone()?;
+    let mut p = current(&st, token).await?;
+    if !p.is_open() {
+        return status_page(&st, &*p, StatusCode::OK).await;
+    }
+    let phone = payer_phone(&q, &*p)?;
+    let (opened, error) = p.opened(&st).await;
+    if let Some(opened) = opened {
+        p = opened;
+    }
+    let merchant = merchant_name(&st, p.msn()).await?;
+    // A decline this payer already met stays visible after a reload.
+    let decline = p.decline_for(&phone);
+    let page = App::new(&*p, merchant, phone, decline).retry(&*p, None, error);
+    Ok(render(StatusCode::OK, &page))
 }
 
+/// After an approval: back to the merchant when approved; otherwise the
+/// app page again, saying why, while the payment is open.
 pub(super) async fn approve(
     State(st): State<AppState>,
     f: Result<Form<Params>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let f = Params::form(f)?;
-            // A missing or malformed phone is a 400 before any lookup.
-            f.phone()?;
-            let p = by_token(&st, f.token()?).await?;
-            let phone = payer_phone(&f, &p)?;
-            match p {
-                PayerPayment::Epayment(e) => approve_epayment(&st, e, phone).await,
-                PayerPayment::Ecom(e) => approve_ecom(&st, e, phone, f.shipping_method_id).await,
-            }
-        }
-        .await,
-    )
-}
-
-async fn approve_epayment(
-    st: &AppState,
-    e: vipps_domain::epayment::Payment,
-    phone: String,
-) -> Result<Response, ErrorPage> {
-    match service::approve(st, &e.msn, &e.reference, |_| Ok(phone.clone())).await {
-        Ok(Approved::Yes(e)) => finish(st, &PayerPayment::Epayment(e)).await,
-        // The payment stays open: show why, and let the payer reject.
-        Ok(Approved::Declined(e, why)) => {
-            let p = PayerPayment::Epayment(e);
-            let merchant = merchant_name(st, p.msn()).await?;
-            Ok(render(
-                StatusCode::OK,
-                &App::new(&p, merchant, phone, Some(why.to_owned())),
-            ))
-        }
-        Err(err) => Err(ErrorPage::from(err).back_to(&PayerPayment::Epayment(e))),
-    }
-}
-
-/// eCom approval: a decline or a failing shipping-details call leaves the
-/// payment open, so the app page shows why with its buttons; a payment no
-/// longer open shows how it ended.
-async fn approve_ecom(
-    st: &AppState,
-    e: vipps_domain::ecom::Payment,
-    phone: String,
-    shipping: Option<String>,
-) -> Result<Response, ErrorPage> {
-    let shipping = shipping.filter(|s| !s.trim().is_empty());
-    let chosen = shipping.clone();
-    let out = service_ecom::approve_ecom(st, &e.msn, &e.order_id, &phone, shipping).await;
-    let (p, code, decline, error) = match out {
-        Ok(EcomApproved::Yes(e)) => return finish(st, &PayerPayment::Ecom(e)).await,
-        Ok(EcomApproved::Declined(e, why)) => (
-            PayerPayment::Ecom(e),
-            StatusCode::OK,
-            Some(why.message),
-            None,
-        ),
-        Err(problem) => {
-            let code =
-                StatusCode::from_u16(problem.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if code.is_server_error() {
-                return Err(ErrorPage::from(problem).back_to(&PayerPayment::Ecom(e)));
-            }
-            let p = current(st, &e.token).await?;
+) -> Page {
+    let f = Params::form(f)?;
+    // A missing or malformed phone is a 400 before any lookup.
+    f.phone()?;
+    let p = by_token(&st, f.token()?).await?;
+    let phone = payer_phone(&f, &*p)?;
+    let chosen = f.shipping_method_id.filter(|s| !s.trim().is_empty());
+    let (p, code, decline, error) = match p.approve(&st, &phone, chosen.clone()).await {
+        Approval::Approved(p) => return finish(&st, &*p).await,
+        Approval::Declined(p, why) => (p, StatusCode::OK, Some(why), None),
+        Approval::Refused(code, why) => {
+            let p = current(&st, p.token()).await?;
             if !p.is_open() {
-                return status_page(st, &p, code).await;
+                return status_page(&st, &*p, code).await;
             }
-            (p, code, None, Some(problem.0.message))
+            (p, code, None, Some(why))
         }
+        Approval::Failed(e) => return Err(e.back_to(&*p)),
     };
-    let merchant = merchant_name(st, p.msn()).await?;
-    let page = App::new(&p, merchant, phone, decline).retry(&p, chosen.as_deref(), error);
+    let merchant = merchant_name(&st, p.msn()).await?;
+    let page = App::new(&*p, merchant, phone, decline).retry(&*p, chosen.as_deref(), error);
     Ok(render(code, &page))
 }
 
 pub(super) async fn reject(
     State(st): State<AppState>,
     f: Result<Form<Params>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let f = Params::form(f)?;
-            let p = by_token(&st, f.token()?).await?;
-            let out = match &p {
-                PayerPayment::Epayment(e) => service::reject(&st, &e.msn, &e.reference)
-                    .await
-                    .map(PayerPayment::Epayment)
-                    .map_err(ErrorPage::from),
-                PayerPayment::Ecom(e) => service_ecom::reject_ecom(&st, &e.msn, &e.order_id)
-                    .await
-                    .map(PayerPayment::Ecom)
-                    .map_err(ErrorPage::from),
-            };
-            match out {
-                Ok(p) => finish(&st, &p).await,
-                Err(e) => Err(e.back_to(&p)),
-            }
-        }
-        .await,
-    )
+) -> Page {
+    let f = Params::form(f)?;
+    let p = by_token(&st, f.token()?).await?;
+    match p.reject(&st).await {
+        Ok(after) => finish(&st, &*after).await,
+        Err(e) => Err(e.back_to(&*p)),
+    }
 }
 
 /// "Remove consent": the merchant is told to delete the express payer's
@@ -469,108 +371,77 @@ pub(super) async fn reject(
 pub(super) async fn remove_consent(
     State(st): State<AppState>,
     f: Result<Form<Params>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let f = Params::form(f)?;
-            let p = current(&st, f.token()?).await?;
-            let PayerPayment::Ecom(e) = &p else {
-                return Err(ErrorPage::bad_request(
-                    "This payment has no consent to remove",
-                ));
-            };
-            let out = service_ecom::remove_consent(&st, &e.msn, &e.order_id)
-                .await
-                .map_err(|err| ErrorPage::from(err).back_to(&p))?;
-            let merchant = merchant_name(&st, p.msn()).await?;
-            let notice = match (out.status, out.error) {
-                (200..=299, _) => (
-                    true,
-                    format!("Consent removed: {merchant} was asked to delete your data."),
-                ),
-                (0, why) => (
-                    false,
-                    format!(
-                        "{merchant} could not be reached: {}",
-                        why.unwrap_or_default()
-                    ),
-                ),
-                (status, _) => (
-                    false,
-                    format!("{merchant} answered HTTP {status} to the consent removal."),
-                ),
-            };
-            let mut page = Status::new(&p, merchant);
-            page.notice = Some(notice);
-            Ok(render(StatusCode::OK, &page))
-        }
-        .await,
-    )
+) -> Page {
+    let f = Params::form(f)?;
+    let p = current(&st, f.token()?).await?;
+    let out = p
+        .remove_consent(&st)
+        .await
+        .map_err(|err| err.back_to(&*p))?;
+    let merchant = merchant_name(&st, p.msn()).await?;
+    let notice = match (out.status, out.error) {
+        (200..=299, _) => (
+            true,
+            format!("Consent removed: {merchant} was asked to delete your data."),
+        ),
+        (0, why) => (
+            false,
+            format!(
+                "{merchant} could not be reached: {}",
+                why.unwrap_or_default()
+            ),
+        ),
+        (status, _) => (
+            false,
+            format!("{merchant} answered HTTP {status} to the consent removal."),
+        ),
+    };
+    let mut page = Status::new(&*p, merchant);
+    page.notice = Some(notice);
+    Ok(render(StatusCode::OK, &page))
 }
 
 pub(super) async fn inbox(
     State(st): State<AppState>,
     q: Result<Query<Params>, QueryRejection>,
-) -> Response {
-    respond(
-        async {
-            let q = Params::query(q)?;
-            let phone = q.phone()?;
-            let now = st.clock.now();
-            // Both families' payments for this phone, each settled as of
-            // now (only one whose window has passed needs the write).
-            let mut payments = Vec::new();
-            for s in st.db.payments_for_phone(&phone, INBOX_LIMIT).await? {
-                let p = match s.payment.expire_if_due(now) {
-                    Some(_) => service::settled(&st, &s.payment.msn, &s.payment.reference, now)
-                        .await?
-                        .map_or(s.payment, |s| s.payment),
-                    None => s.payment,
-                };
-                payments.push(PayerPayment::Epayment(p));
+) -> Page {
+    let q = Params::query(q)?;
+    let phone = q.phone()?;
+    // Every API's payments for this phone, each settled as of now.
+    let mut payments = Vec::new();
+    for family in PAYER_FAMILIES {
+        payments.extend(family.for_phone(&st, &phone, INBOX_LIMIT).await?);
+    }
+    payments.sort_by_key(|p| std::cmp::Reverse(p.created_at()));
+    payments.truncate(INBOX_LIMIT as usize);
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut rows = Vec::new();
+    for p in payments {
+        let merchant = match names.get(p.msn()) {
+            Some(n) => n.clone(),
+            None => {
+                let n = merchant_name(&st, p.msn()).await?;
+                names.insert(p.msn().to_owned(), n.clone());
+                n
             }
-            for s in st.db.ecom_payments_for_phone(&phone, INBOX_LIMIT).await? {
-                let p = match s.payment.expire_if_due(now) {
-                    Some(_) => service_ecom::settled(&st, &s.payment.msn, &s.payment.order_id, now)
-                        .await?
-                        .map_or(s.payment, |s| s.payment),
-                    None => s.payment,
-                };
-                payments.push(PayerPayment::Ecom(p));
-            }
-            payments.sort_by_key(|p| std::cmp::Reverse(p.created_at()));
-            payments.truncate(INBOX_LIMIT as usize);
-            let mut names: HashMap<String, String> = HashMap::new();
-            let mut rows = Vec::new();
-            for p in payments {
-                let merchant = match names.get(p.msn()) {
-                    Some(n) => n.clone(),
-                    None => {
-                        let n = merchant_name(&st, p.msn()).await?;
-                        names.insert(p.msn().to_owned(), n.clone());
-                        n
-                    }
-                };
-                rows.push(InboxRow {
-                    merchant,
-                    amount: p.amount(),
-                    description: p.description(),
-                    created: timestamp(p.created_at()),
-                    state: p.state_label(),
-                    state_class: p.state_label().to_ascii_lowercase(),
-                    link: p.is_open().then(|| app_url(p.token(), &phone)),
-                });
-            }
-            Ok(render(
-                StatusCode::OK,
-                &Inbox {
-                    payer_name: payer::payer(&phone).name,
-                    refresh: inbox_url(&phone),
-                    phone,
-                    rows,
-                },
-            ))
-        }
-        .await,
-    )
+        };
+        rows.push(InboxRow {
+            merchant,
+            amount: p.amount(),
+            description: p.description(),
+            created: timestamp(p.created_at()),
+            state: p.state_label(),
+            state_class: p.state_label().to_ascii_lowercase(),
+            link: p.is_open().then(|| app_url(p.token(), &phone)),
+        });
+    }
+    Ok(render(
+        StatusCode::OK,
+        &Inbox {
+            payer_name: payer::payer(&phone).name,
+            refresh: inbox_url(&phone),
+            phone,
+            rows,
+        },
+    ))
 }

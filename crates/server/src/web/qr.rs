@@ -8,8 +8,8 @@ use axum::{
 };
 use qrcode::{render::svg, Color, QrCode};
 
-use super::{by_token, respond, ErrorPage, Params};
-use crate::{problem::ApiProblem, AppState};
+use super::{by_token, ErrorPage, Params};
+use crate::AppState;
 
 /// The PNG size when none is asked for (the ePayment default, in pixels).
 pub const DEFAULT_PNG_SIZE: u32 = 1024;
@@ -22,54 +22,45 @@ pub(super) async fn image(
     State(st): State<AppState>,
     Path(file): Path<String>,
     q: Result<Query<Params>, QueryRejection>,
-) -> Response {
-    respond(
-        async {
-            let (token, png) = if let Some(t) = file.strip_suffix(".svg") {
-                (t, false)
-            } else if let Some(t) = file.strip_suffix(".png") {
-                (t, true)
-            } else {
-                return Err(ErrorPage::not_found());
-            };
-            // The payment's size is not stored, so 1024 px unless the link
-            // asks for another one.
-            let size = match Params::query(q)?.size.as_deref() {
-                None => DEFAULT_PNG_SIZE,
-                Some(s) => s
-                    .parse()
-                    .ok()
-                    .filter(|n| PNG_SIZES.contains(n))
-                    .ok_or_else(|| ErrorPage::bad_request("size must be 100-2000 pixels"))?,
-            };
-            let p = by_token(&st, token).await?;
-            let url = format!("{}/landing?token={}", st.cfg.public_url, p.token());
-            let code = QrCode::new(url.as_bytes()).map_err(|e| {
-                tracing::error!(error = %e, "QR encoding failed");
-                ErrorPage::from(ApiProblem::internal())
-            })?;
-            let (content_type, body) = if png {
-                let bytes = png_bytes(&code, size).map_err(|e| {
-                    tracing::error!(error = %e, "PNG encoding failed");
-                    ErrorPage::from(ApiProblem::internal())
-                })?;
-                ("image/png", bytes)
-            } else {
-                ("image/svg+xml", svg_string(&code).into_bytes())
-            };
-            Ok((
-                StatusCode::OK,
-                [
-                    (header::CONTENT_TYPE, content_type),
-                    // A token's code never changes.
-                    (header::CACHE_CONTROL, "private, max-age=3600"),
-                ],
-                body,
-            )
-                .into_response())
-        }
-        .await,
+) -> Result<Response, ErrorPage> {
+    let (token, png) = if let Some(t) = file.strip_suffix(".svg") {
+        (t, false)
+    } else if let Some(t) = file.strip_suffix(".png") {
+        (t, true)
+    } else {
+        return Err(ErrorPage::not_found());
+    };
+    // The payment's size is not stored, so 1024 px unless the link
+    // asks for another one.
+    let size = match Params::query(q)?.size.as_deref() {
+        None => DEFAULT_PNG_SIZE,
+        Some(s) => s
+            .parse()
+            .ok()
+            .filter(|n| PNG_SIZES.contains(n))
+            .ok_or_else(|| ErrorPage::bad_request("size must be 100-2000 pixels"))?,
+    };
+    let p = by_token(&st, token).await?;
+    let url = format!("{}/landing?token={}", st.cfg.public_url, p.token());
+    let code = QrCode::new(url.as_bytes())
+        .map_err(|e| ErrorPage::from(anyhow::anyhow!("QR encoding failed: {e}")))?;
+    let (content_type, body) = if png {
+        let bytes = png_bytes(&code, size)
+            .map_err(|e| ErrorPage::from(anyhow::anyhow!("PNG encoding failed: {e}")))?;
+        ("image/png", bytes)
+    } else {
+        ("image/svg+xml", svg_string(&code).into_bytes())
+    };
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type),
+            // A token's code never changes.
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        body,
     )
+        .into_response())
 }
 
 pub fn svg_string(code: &QrCode) -> String {

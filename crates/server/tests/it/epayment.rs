@@ -254,6 +254,26 @@ async fn the_clock_advance_expires_payments_nobody_reads() {
 }
 
 #[tokio::test]
+async fn a_payment_that_cannot_be_read_does_not_stop_the_expiry_sweep() {
+    let app = TestApp::spawn().await;
+    app.create("order-expire-bad", 1_000).await;
+    app.create("order-expire-good", 1_000).await;
+    // The first due row is unreadable: every sweep meets it first.
+    sqlx::query("UPDATE payments SET body = 'not a payment' WHERE reference = 'order-expire-bad'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    app.advance_clock(601).await;
+    let stored = app
+        .db
+        .payment(&app.merchant.msn, "order-expire-good")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.payment.state.as_str(), "EXPIRED");
+}
+
+#[tokio::test]
 async fn force_approve_by_the_guide_path_with_token_and_phone() {
     let app = TestApp::spawn().await;
     let created = app.create("order-approve-1", 1_000).await;

@@ -247,7 +247,7 @@ async fn every_epayment_event_arrives_signed_with_its_documented_payload() {
     );
     // aborted: the payer rejects
     app.create("order-hook-0002", 1_000).await;
-    vipps_server::service::reject(&app.state, &app.merchant.msn, "order-hook-0002")
+    vipps_server::apis::epayment::service::reject(&app.state, &app.merchant.msn, "order-hook-0002")
         .await
         .unwrap();
     // terminated: the merchant cancels before approval

@@ -1,10 +1,9 @@
-//! Webhooks API v1 (`specs/webhooks-v1.yaml`, BEHAVIOR.md §5), served under
+//! Webhooks API v1 (https://developer.vippsmobilepay.com/docs/APIs/webhooks-api/), served under
 //! `/webhooks/v1/webhooks`. Registrations are per merchant; each has its own
 //! secret, shown once, that signs every delivery to it.
 
 use axum::{
-    body::Bytes,
-    extract::{rejection::BytesRejection, OriginalUri, Path, State},
+    extract::{OriginalUri, Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{delete, get},
@@ -18,10 +17,15 @@ use vipps_store::{
 use vipps_wire::{epayment::ExtraDetail, webhooks as wire};
 
 use crate::{
-    auth::Merchant,
-    body,
-    problem::{raw, ApiProblem, PROBLEM_JSON},
-    service::{db_error, EVENT_TYPES},
+    apis::epayment::{
+        problem::{ApiProblem, PROBLEM_JSON},
+        service::EVENT_TYPES,
+    },
+    kernel::{
+        auth::Merchant,
+        body::Body,
+        problem::{db_error, raw},
+    },
     AppState,
 };
 
@@ -104,11 +108,10 @@ async fn register(
     State(st): State<AppState>,
     m: Merchant,
     OriginalUri(uri): OriginalUri,
-    b: Result<Bytes, BytesRejection>,
+    body: Result<Body<ApiProblem>, ApiProblem>,
 ) -> Response {
     let r: Result<Response, ApiProblem> = async {
-        let raw_body = body::bytes(b)?;
-        let req: wire::RegisterRequest = body::json(&raw_body)?;
+        let req: wire::RegisterRequest = body?.json()?;
         validate_url(&req.url)?;
         let events = validate_events(&req.events)?;
         let existing = st.db.webhooks(&m.msn).await?;
@@ -131,7 +134,10 @@ async fn register(
             secret: base64::engine::general_purpose::STANDARD.encode(secret_bytes),
             created_at: st.clock.now(),
         };
-        st.db.write(insert_webhook(&hook)).await.map_err(db_error)?;
+        st.db
+            .write(insert_webhook(&hook))
+            .await
+            .map_err(db_error::<ApiProblem>)?;
         let body = wire::RegisterResponse {
             id: hook.id,
             secret: hook.secret,

@@ -1,11 +1,9 @@
-//! Answers of the eCom API built from the domain payment (spec shapes:
+//! Bodies of the eCom API built from the domain payment (spec shapes:
 //! `TransactionDetails`, `TransactionResponse`, `RefundTransactionResponse`,
-//! `PaymentStatus`).
+//! `PaymentStatus`), and of the callbacks it sends.
 
-use vipps_domain::ecom::{self, LogEntry, Payment};
+use vipps_domain::ecom::{self, LogEntry, Notice, Payment};
 use vipps_wire::ecom as wire;
-
-use crate::service_ecom::wire_user;
 
 /// What a capture's or refund's `transactionInfo` says.
 pub fn info(e: &LogEntry, status: &str) -> wire::TransactionInfo {
@@ -129,4 +127,52 @@ pub fn status(p: &Payment) -> wire::StatusResponse {
             transaction_text: None,
         },
     }
+}
+
+fn callback_address(a: &ecom::Address) -> wire::CallbackAddress {
+    wire::CallbackAddress {
+        address_line1: a.address_line1.clone(),
+        address_line2: a.address_line2.clone(),
+        city: a.city.clone(),
+        country: "Norway".into(),
+        zip_code: a.post_code.clone(),
+    }
+}
+
+pub fn wire_user(u: &ecom::UserDetails) -> wire::UserDetails {
+    wire::UserDetails {
+        user_id: u.user_id.clone(),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        email: u.email.clone(),
+        mobile_number: u.mobile_number.clone(),
+        bank_id_verified: "Y".into(),
+    }
+}
+
+/// The callback body of `notice` (the merchant-endpoints spec).
+pub fn callback_body(p: &Payment, n: &Notice) -> String {
+    let body = wire::Callback {
+        merchant_serial_number: p.msn.clone(),
+        order_id: p.order_id.clone(),
+        shipping_details: p.shipping.as_ref().map(|s| wire::CallbackShipping {
+            address: callback_address(&s.address),
+            shipping_cost: s.cost_ore as f64 / 100.0,
+            shipping_method: s.method.clone(),
+            shipping_method_id: s.method_id.clone(),
+        }),
+        transaction_info: wire::CallbackTransactionInfo {
+            amount: n.amount,
+            status: n.status.into(),
+            time_stamp: ecom::timestamp(n.timestamp),
+            transaction_id: n.transaction_id.clone(),
+        },
+        user_details: p.user.as_ref().map(wire_user),
+        error_info: n.error.as_ref().map(|e| wire::CallbackError {
+            error_group: e.group.as_str().into(),
+            error_code: e.code.clone(),
+            error_message: e.message.clone(),
+        }),
+    };
+    serde_json::to_string(&body).expect("a callback always serialises")
 }

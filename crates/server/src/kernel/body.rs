@@ -1,62 +1,82 @@
-//! Reading JSON bodies so that every failure is a 4xx in the API's own
+//! Reading request bodies so that every failure is a 4xx in the API's own
 //! format: the raw bytes are kept (they are the idempotency fingerprint) and
 //! parse errors name the field that failed.
 
-use axum::{body::Bytes, extract::rejection::BytesRejection};
+use std::marker::PhantomData;
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+};
 use serde::de::DeserializeOwned;
 
-use crate::problem::ApiProblem;
+use super::problem::ApiError;
 
-/// The body bytes, or 413 when over the limit.
-pub fn bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiProblem> {
-    body.map_err(|e| {
-        let status = e.status().as_u16();
-        if status == 413 {
-            ApiProblem::new(
-                413,
-                "Request too large",
-                "The request body must not exceed 1 MiB",
-            )
-        } else {
-            ApiProblem::new(400, "Invalid request", e.body_text())
-        }
-    })
+/// A request body as sent, whose failures are `P`: taken last among a
+/// handler's arguments, it turns an unreadable or oversized body into the
+/// API's own 400/413.
+pub struct Body<P> {
+    raw: Bytes,
+    api: PhantomData<fn() -> P>,
 }
 
-/// Parses a required JSON body.
-pub fn json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiProblem> {
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiProblem::new(
-            400,
-            "Missing required parameter",
-            "The request body is missing",
-        ));
+impl<S: Send + Sync, P: ApiError> FromRequest<S> for Body<P> {
+    type Rejection = P;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, P> {
+        match Bytes::from_request(req, state).await {
+            Ok(raw) => Ok(Body {
+                raw,
+                api: PhantomData,
+            }),
+            Err(e) => Err(P::unreadable_body(e.status().as_u16(), e.body_text())),
+        }
     }
-    let de = &mut serde_json::Deserializer::from_slice(raw);
+}
+
+impl<P: ApiError> Body<P> {
+    /// The bytes as received.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    fn is_empty(&self) -> bool {
+        self.raw.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// Parses a required JSON body.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, P> {
+        if self.is_empty() {
+            return Err(P::missing_body());
+        }
+        parse(&self.raw)
+    }
+
+    /// Parses an optional body: bodiless requests (0 bytes, whatever the
+    /// Content-Type) mean the default.
+    pub fn json_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, P> {
+        if self.is_empty() {
+            Ok(T::default())
+        } else {
+            parse(&self.raw)
+        }
+    }
+}
+
+/// Parses JSON, naming the field that failed.
+fn parse<T: DeserializeOwned, P: ApiError>(raw: &[u8]) -> Result<T, P> {
+    let raw = if P::TOLERATES_TRAILING_COMMAS {
+        without_trailing_commas(raw)
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    };
+    let de = &mut serde_json::Deserializer::from_slice(&raw);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let title = if inner.is_syntax() || inner.is_eof() {
-            "Invalid JSON"
-        } else {
-            "Invalid request"
-        };
-        let mut p = ApiProblem::new(400, title, format!("{inner}"));
-        if path != "." {
-            p.field = Some(path);
-        }
-        p
+        let broken = inner.is_syntax() || inner.is_eof();
+        P::invalid_body((path != ".").then_some(path), broken, inner.to_string())
     })
-}
-
-/// Parses an optional body: bodiless POSTs (0 bytes, whatever the
-/// Content-Type) mean the default.
-pub fn json_or_default<T: DeserializeOwned + Default>(raw: &[u8]) -> Result<T, ApiProblem> {
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        Ok(T::default())
-    } else {
-        json(raw)
-    }
 }
 
 /// Drops every comma that directly precedes a `}` or `]` (whitespace

@@ -1,153 +1,43 @@
-//! eCom v2's way of changing a payment, the twin of [`crate::service`]:
-//! read it (persisting a due timeout first), let the domain decide, commit
-//! the new row and its callbacks in one write set with a version check, and
-//! on a lost race read again and decide again. The API handlers, the
-//! sandbox endpoints and (later) the payer pages all go through here.
+//! How an eCom v2 payment changes: the family's rows and expiry for the
+//! kernel's read–settle–decide–commit loop, the writes of a transition (the
+//! row and its callbacks), and the payer's actions. The API handlers, the
+//! sandbox endpoints and the payer pages all go through here.
 //!
 //! Express approval also makes the one synchronous merchant call of the
 //! flow — shipping details — *before* the transaction: nothing is held
 //! open across the HTTP call, and a failing merchant leaves the payment
-//! untouched (§3.8).
+//! untouched (see docs/compatibility.md#express-checkout).
 
 use std::time::Duration;
 
-use axum::response::{IntoResponse, Response};
 use vipps_delivery::Call;
 use vipps_domain::{
     ecom::{
-        self, choose_shipping, cost_to_ore, default_address, EcomError, Notice, Payment,
-        ShippingChoice, ShippingOption, Transition,
+        self, choose_shipping, default_address, EcomError, Payment, ShippingChoice, ShippingOption,
+        Transition,
     },
     Millis,
 };
 use vipps_store::{
     deliveries::{enqueue_callback, KIND_ECOM_CALLBACK},
     ecom::{insert_ecom, update_ecom, StoredEcom},
-    WriteError, WriteSet,
+    DueCursor, WriteSet,
 };
 use vipps_wire::ecom as wire;
 
+use super::{problem::EcomProblem, render::callback_body, request::shipping_option};
 use crate::{
-    versioned::{self, Versioned},
+    kernel::versioned::{self, Expiring, Family},
+    web::payer::ConsentRemoval,
     AppState,
 };
 
 /// Timeout of the synchronous merchant calls: shipping details and consent
-/// removal (§1.6).
+/// removal (see docs/compatibility.md#merchant-calls).
 pub const MERCHANT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Kinds of the calls made while the payer waits, as the inspection API shows them.
 pub const KIND_ECOM_SHIPPING: &str = "ecom_shipping_details";
 pub const KIND_ECOM_CONSENT: &str = "ecom_consent_removal";
-
-pub const JSON_UTF8: &str = "application/json;charset=UTF-8";
-
-/// An eCom error on its way to becoming the documented JSON array.
-#[derive(Debug, Clone)]
-pub struct EcomProblem(pub EcomError);
-
-impl From<EcomError> for EcomProblem {
-    fn from(e: EcomError) -> Self {
-        EcomProblem(e)
-    }
-}
-
-impl From<anyhow::Error> for EcomProblem {
-    fn from(e: anyhow::Error) -> Self {
-        tracing::error!(error = %e, "internal error");
-        EcomProblem::internal()
-    }
-}
-
-impl EcomProblem {
-    pub fn internal() -> Self {
-        EcomProblem(EcomError::vipps(
-            "99",
-            "Internal error; the request may be retried",
-        ))
-    }
-
-    pub fn status(&self) -> u16 {
-        self.0.status
-    }
-
-    /// The serialised array, with a fresh context id.
-    pub fn body(&self) -> String {
-        let e = &self.0;
-        let body = [wire::Error {
-            error_group: e.group.as_str().into(),
-            error_code: e.code.clone(),
-            error_message: e.message.clone(),
-            context_id: uuid::Uuid::new_v4().to_string(),
-        }];
-        serde_json::to_string(&body).expect("an error always serialises")
-    }
-}
-
-impl IntoResponse for EcomProblem {
-    fn into_response(self) -> Response {
-        crate::problem::raw(self.status(), JSON_UTF8, self.body())
-    }
-}
-
-pub fn locked() -> EcomProblem {
-    EcomProblem(EcomError::vipps(
-        "94",
-        "Order locked: the payment is being modified by another request; retry",
-    ))
-}
-
-fn db_error(e: WriteError) -> EcomProblem {
-    tracing::error!(error = %e, "write failed");
-    EcomProblem::internal()
-}
-
-fn callback_address(a: &ecom::Address) -> wire::CallbackAddress {
-    wire::CallbackAddress {
-        address_line1: a.address_line1.clone(),
-        address_line2: a.address_line2.clone(),
-        city: a.city.clone(),
-        country: "Norway".into(),
-        zip_code: a.post_code.clone(),
-    }
-}
-
-pub fn wire_user(u: &ecom::UserDetails) -> wire::UserDetails {
-    wire::UserDetails {
-        user_id: u.user_id.clone(),
-        first_name: u.first_name.clone(),
-        last_name: u.last_name.clone(),
-        email: u.email.clone(),
-        mobile_number: u.mobile_number.clone(),
-        bank_id_verified: "Y".into(),
-    }
-}
-
-/// The callback body of `notice` (merchant-endpoints spec; §3.7).
-pub fn callback_body(p: &Payment, n: &Notice) -> String {
-    let body = wire::Callback {
-        merchant_serial_number: p.msn.clone(),
-        order_id: p.order_id.clone(),
-        shipping_details: p.shipping.as_ref().map(|s| wire::CallbackShipping {
-            address: callback_address(&s.address),
-            shipping_cost: s.cost_ore as f64 / 100.0,
-            shipping_method: s.method.clone(),
-            shipping_method_id: s.method_id.clone(),
-        }),
-        transaction_info: wire::CallbackTransactionInfo {
-            amount: n.amount,
-            status: n.status.into(),
-            time_stamp: ecom::timestamp(n.timestamp),
-            transaction_id: n.transaction_id.clone(),
-        },
-        user_details: p.user.as_ref().map(wire_user),
-        error_info: n.error.as_ref().map(|e| wire::CallbackError {
-            error_group: e.group.as_str().into(),
-            error_code: e.code.clone(),
-            error_message: e.message.clone(),
-        }),
-    };
-    serde_json::to_string(&body).expect("a callback always serialises")
-}
 
 /// The outbox key that keeps one payment's callbacks in order.
 pub fn order_key(p: &Payment) -> String {
@@ -179,31 +69,39 @@ pub fn persist_new(p: &Payment) -> WriteSet {
     insert_ecom(p)
 }
 
-impl Versioned for StoredEcom {
-    type Problem = EcomProblem;
+/// The eCom payment family: rows in `ecom_payments`; a payer who never
+/// acts is logged CANCEL and owed a REJECTED callback.
+pub struct Ecom;
 
-    async fn read(st: &AppState, msn: &str, order_id: &str) -> anyhow::Result<Option<Self>> {
+impl Family for Ecom {
+    type Payment = Payment;
+    type Transition = Transition;
+
+    async fn read(st: &AppState, msn: &str, order_id: &str) -> anyhow::Result<Option<StoredEcom>> {
         st.db.ecom_payment(msn, order_id).await
     }
 
-    fn expire_if_due(&self, now: Millis) -> Option<(WriteSet, Self)> {
-        let t = self.payment.expire_if_due(now)?;
-        let writes = persist(&t, self.version);
-        Some((
-            writes,
-            StoredEcom {
-                payment: t.payment,
-                version: self.version + 1,
-            },
-        ))
+    fn expire_if_due(p: &Payment, now: Millis) -> Option<Transition> {
+        p.expire_if_due(now)
     }
 
-    fn busy() -> EcomProblem {
-        locked()
+    fn persist(t: &Transition, version: i64) -> WriteSet {
+        persist(t, version)
     }
 
-    fn db_error(e: WriteError) -> EcomProblem {
-        db_error(e)
+    fn into_payment(t: Transition) -> Payment {
+        t.payment
+    }
+}
+
+impl Expiring for Ecom {
+    async fn due_to_expire(
+        st: &AppState,
+        now: Millis,
+        after: Option<&DueCursor>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(DueCursor, anyhow::Result<StoredEcom>)>> {
+        st.db.ecom_payments_due_to_expire(now, after, limit).await
     }
 }
 
@@ -215,22 +113,17 @@ pub async fn settled(
     order_id: &str,
     now: Millis,
 ) -> Result<Option<StoredEcom>, EcomProblem> {
-    versioned::settled(st, msn, order_id, now).await
+    versioned::settled::<Ecom, EcomProblem>(st, msn, order_id, now).await
 }
 
 /// Runs `decide` on the settled payment (see [`versioned::transact`]).
-pub async fn transact<T>(
+async fn transact<T>(
     st: &AppState,
     msn: &str,
     order_id: &str,
     decide: impl FnMut(Option<&StoredEcom>, Millis) -> Result<(WriteSet, T), EcomProblem>,
 ) -> Result<T, EcomProblem> {
-    versioned::transact(st, msn, order_id, decide).await
-}
-
-/// Expires one payment if due; used by the expiry sweep.
-pub async fn expire(st: &AppState, msn: &str, order_id: &str, now: Millis) -> bool {
-    settled(st, msn, order_id, now).await.is_ok()
+    versioned::transact::<Ecom, EcomProblem, T>(st, msn, order_id, decide).await
 }
 
 /// What a payer's approval came to.
@@ -240,32 +133,7 @@ pub enum Approved {
     Declined(Payment, EcomError),
 }
 
-fn option(o: &wire::ShippingOption) -> Result<ShippingOption, String> {
-    let cost = cost_to_ore(o.shipping_cost)
-        .ok_or_else(|| format!("invalid shippingCost {}", o.shipping_cost))?;
-    let is_default = match o.is_default.as_str() {
-        "Y" => true,
-        "N" => false,
-        other => return Err(format!("isDefault must be Y or N, not '{other}'")),
-    };
-    Ok(ShippingOption {
-        is_default,
-        priority: o.priority,
-        cost_ore: cost,
-        method: o.shipping_method.clone(),
-        method_id: o.shipping_method_id.clone(),
-    })
-}
-
-/// Static options from an initiate request, checked like a merchant's answer.
-pub fn static_options(list: &[wire::ShippingOption]) -> Result<Vec<ShippingOption>, EcomError> {
-    list.iter()
-        .map(option)
-        .collect::<Result<_, _>>()
-        .map_err(|m| EcomError::invalid("staticShippingDetails", m))
-}
-
-/// Asks the merchant for shipping options (§3.8 step 2). A slow or
+/// Asks the merchant for shipping options . A slow or
 /// unreachable merchant is "No shipping methods found", a bad answer
 /// "Payment failed"; both leave the payment unpaid.
 async fn fetch_options(
@@ -298,7 +166,7 @@ async fn fetch_options(
             auth_header: p.auth_token.clone(),
             timeout: MERCHANT_CALL_TIMEOUT,
             event_type: format!("shippingDetails {}", p.order_id),
-            order_key: format!("ecom/{}/{}", p.msn, p.order_id),
+            order_key: order_key(p),
         })
         .await;
     let failed = |why: String| EcomError::payment("45", format!("Payment failed: {why}"));
@@ -313,7 +181,7 @@ async fn fetch_options(
     answer
         .shipping_details
         .iter()
-        .map(option)
+        .map(shipping_option)
         .collect::<Result<_, _>>()
         .map_err(failed)
 }
@@ -412,19 +280,9 @@ pub async fn reject_ecom(st: &AppState, msn: &str, order_id: &str) -> Result<Pay
     .await
 }
 
-/// What the merchant answered to a consent removal.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConsentRemoval {
-    pub url: String,
-    /// HTTP status, or 0 when the call failed (timeout, connection, redirect not followed).
-    pub status: u16,
-    pub error: Option<String>,
-}
-
 /// The payer revokes the consent given in an express payment: `DELETE
 /// consentRemovalPrefix/v2/consents/{userId}` (URL-encoded) with the
-/// merchant's authToken, one try, 10 s (§1.6, §3.8 step 4).
+/// merchant's authToken, one try, 10 s.
 pub async fn remove_consent(
     st: &AppState,
     msn: &str,
@@ -456,7 +314,7 @@ pub async fn remove_consent(
             auth_header: p.auth_token.clone(),
             timeout: MERCHANT_CALL_TIMEOUT,
             event_type: format!("consentRemoval {}", p.order_id),
-            order_key: format!("ecom/{}/{}", p.msn, p.order_id),
+            order_key: order_key(&p),
         })
         .await;
     let out = ConsentRemoval {

@@ -1,8 +1,8 @@
-//! ePayment on eCom payments (BEHAVIOR.md §4.7): GET, `/events`, capture,
+//! ePayment on eCom payments (see docs/compatibility.md#epayment-on-ecom-payments): GET, `/events`, capture,
 //! refund and cancel under `/epayment/v1/payments/{reference}` also act on
 //! an eCom payment of the same merchant whose orderId is the reference.
-//! The ePayment handlers fall back to this module when no ePayment payment
-//! has that reference. Everything here is a view of the eCom payment and
+//! The ePayment handlers read through [`EpaymentOrEcom`], which falls back
+//! to the eCom payment when no ePayment payment has that reference. Everything here is a view of the eCom payment and
 //! its log; the eCom log stays the only truth (an ePayment capture shows up
 //! in eCom `/details` as CAPTURE, and so on). Merchant operations owe no
 //! callback, as in eCom.
@@ -25,21 +25,111 @@
 //! EXPIRED / TERMINATED as above, refused CANCEL → CANCELLED; each with the
 //! entry's `success` and its request id as `idempotencyKey` (null if none).
 
-use axum::response::{IntoResponse, Response};
 use vipps_domain::{
-    ecom::{self, EcomError, Group, LogEntry, Modification, Operation, Payment, State},
+    ecom::{self, CancelCause, EcomError, Group, Modification, Operation, Payment, State},
+    epayment,
     time_fmt::rfc3339,
     Currency, Millis, Money,
 };
-use vipps_store::{ecom::StoredEcom, WriteSet};
+use vipps_store::{idempotency::Record, Stored, WriteSet};
 use vipps_wire::epayment as wire;
 
+use super::{problem::ApiProblem, service::Epayment};
 use crate::{
-    problem::ApiProblem,
-    service::busy,
-    service_ecom::{self, persist, EcomProblem},
+    apis::ecom::service::{persist, Ecom},
+    kernel::{idempotency::Decision, versioned::Family},
     AppState,
 };
+
+/// A payment the ePayment API acts on: its own, or an eCom payment of the
+/// same merchant whose orderId is the reference.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Target {
+    Epayment(epayment::Payment),
+    Ecom(Payment),
+}
+
+pub enum TargetTransition {
+    Epayment(epayment::Transition),
+    Ecom(ecom::Transition),
+}
+
+/// ePayment payments first, then eCom ones: what the ePayment API's GET,
+/// events, capture, refund and cancel read.
+pub struct EpaymentOrEcom;
+
+fn epayment_target(s: Stored<epayment::Payment>) -> Stored<Target> {
+    Stored {
+        payment: Target::Epayment(s.payment),
+        version: s.version,
+    }
+}
+
+async fn read_ecom(
+    st: &AppState,
+    msn: &str,
+    reference: &str,
+) -> anyhow::Result<Option<Stored<Target>>> {
+    if !ecom::is_order_id(reference) {
+        return Ok(None);
+    }
+    Ok(Ecom::read(st, msn, reference).await?.map(|s| Stored {
+        payment: Target::Ecom(s.payment),
+        version: s.version,
+    }))
+}
+
+impl Family for EpaymentOrEcom {
+    type Payment = Target;
+    type Transition = TargetTransition;
+
+    async fn read(
+        st: &AppState,
+        msn: &str,
+        reference: &str,
+    ) -> anyhow::Result<Option<Stored<Target>>> {
+        match Epayment::read(st, msn, reference).await? {
+            Some(s) => Ok(Some(epayment_target(s))),
+            None => read_ecom(st, msn, reference).await,
+        }
+    }
+
+    async fn read_with_record(
+        st: &AppState,
+        msn: &str,
+        reference: &str,
+        path: &str,
+        key: &str,
+        now: Millis,
+    ) -> anyhow::Result<(Option<Record>, Option<Stored<Target>>)> {
+        match Epayment::read_with_record(st, msn, reference, path, key, now).await? {
+            (None, None) => Ok((None, read_ecom(st, msn, reference).await?)),
+            (record, payment) => Ok((record, payment.map(epayment_target))),
+        }
+    }
+
+    fn expire_if_due(p: &Target, now: Millis) -> Option<TargetTransition> {
+        match p {
+            Target::Epayment(p) => Epayment::expire_if_due(p, now).map(TargetTransition::Epayment),
+            Target::Ecom(p) => Ecom::expire_if_due(p, now).map(TargetTransition::Ecom),
+        }
+    }
+
+    fn persist(t: &TargetTransition, version: i64) -> WriteSet {
+        match t {
+            TargetTransition::Epayment(t) => Epayment::persist(t, version),
+            TargetTransition::Ecom(t) => Ecom::persist(t, version),
+        }
+    }
+
+    fn into_payment(t: TargetTransition) -> Target {
+        match t {
+            TargetTransition::Epayment(t) => Target::Epayment(Epayment::into_payment(t)),
+            TargetTransition::Ecom(t) => Target::Ecom(Ecom::into_payment(t)),
+        }
+    }
+}
 
 /// Text of the eCom log entries an ePayment operation writes.
 pub const CAPTURE_TEXT: &str = "ePayment capture";
@@ -53,14 +143,12 @@ fn nok(value: i64) -> wire::Amount {
     }
 }
 
-/// How a CANCEL entry came about, per the module rules.
-fn cancel_state(p: &Payment, e: &LogEntry) -> &'static str {
-    if e.timestamp >= p.expires_at {
-        "EXPIRED"
-    } else if !e.request_id.is_empty() || e.transaction_text != p.transaction_text {
-        "TERMINATED"
-    } else {
-        "ABORTED"
+/// The ePayment state a cancellation leaves.
+fn cancelled_state(cause: CancelCause) -> &'static str {
+    match cause {
+        CancelCause::Timeout => "EXPIRED",
+        CancelCause::Merchant => "TERMINATED",
+        CancelCause::Payer => "ABORTED",
     }
 }
 
@@ -69,12 +157,7 @@ pub fn state(p: &Payment) -> &'static str {
     match p.state {
         State::Initiate => "CREATED",
         State::Reserve | State::Sale | State::Void => "AUTHORIZED",
-        State::Cancel => p
-            .log
-            .iter()
-            .rev()
-            .find(|e| e.operation == Operation::Cancel && e.success)
-            .map_or("ABORTED", |e| cancel_state(p, e)),
+        State::Cancel => cancelled_state(p.cancelled_by().unwrap_or(CancelCause::Payer)),
     }
 }
 
@@ -147,10 +230,10 @@ pub fn events(p: &Payment) -> Vec<wire::PaymentEvent> {
             (Operation::Capture, _) => &["CAPTURED"],
             (Operation::Refund, _) => &["REFUNDED"],
             (Operation::Void, _) | (Operation::Cancel, false) => &["CANCELLED"],
-            (Operation::Cancel, true) => match cancel_state(p, e) {
-                "EXPIRED" => &["EXPIRED"],
-                "TERMINATED" => &["TERMINATED"],
-                _ => &["ABORTED"],
+            (Operation::Cancel, true) => match p.cancel_cause(e) {
+                CancelCause::Timeout => &["EXPIRED"],
+                CancelCause::Merchant => &["TERMINATED"],
+                CancelCause::Payer => &["ABORTED"],
             },
         };
         for name in names {
@@ -166,55 +249,6 @@ pub fn events(p: &Payment) -> Vec<wire::PaymentEvent> {
         }
     }
     out
-}
-
-/// An eCom failure while reading or writing, as an ePayment problem.
-fn from_ecom(e: EcomProblem) -> ApiProblem {
-    match e.0.status {
-        404 => ApiProblem::new(404, "Reference not found", e.0.message),
-        409 => busy(),
-        s if s >= 500 => ApiProblem::internal(),
-        s => ApiProblem::new(s, "Operation not supported", e.0.message),
-    }
-}
-
-/// The settled eCom payment `reference` of `msn`, if there is one.
-pub async fn load(
-    st: &AppState,
-    msn: &str,
-    reference: &str,
-    now: Millis,
-) -> Result<Option<StoredEcom>, ApiProblem> {
-    if !ecom::is_order_id(reference) {
-        return Ok(None);
-    }
-    service_ecom::settled(st, msn, reference, now)
-        .await
-        .map_err(from_ecom)
-}
-
-fn not_found(reference: &str) -> ApiProblem {
-    vipps_domain::epayment::PaymentError::not_found(reference).into()
-}
-
-/// GET on an eCom payment, or "Reference not found".
-pub async fn get_payment(
-    st: &AppState,
-    msn: &str,
-    reference: &str,
-) -> Result<Response, ApiProblem> {
-    let s = load(st, msn, reference, st.clock.now())
-        .await?
-        .ok_or_else(|| not_found(reference))?;
-    Ok(axum::Json(get_response(&s.payment)).into_response())
-}
-
-/// `/events` of an eCom payment, or "Reference not found".
-pub async fn get_events(st: &AppState, msn: &str, reference: &str) -> Result<Response, ApiProblem> {
-    let s = load(st, msn, reference, st.clock.now())
-        .await?
-        .ok_or_else(|| not_found(reference))?;
-    Ok(axum::Json(events(&s.payment)).into_response())
 }
 
 /// An ePayment merchant operation.
@@ -261,11 +295,11 @@ pub fn problem(e: &EcomError, op: Op, p: &Payment) -> ApiProblem {
 pub fn decide(
     op: Op,
     money: Option<Money>,
-    s: &StoredEcom,
+    p: &Payment,
+    version: i64,
     now: Millis,
     key: &str,
-) -> Result<(WriteSet, u16, String), ApiProblem> {
-    let p = &s.payment;
+) -> Result<Decision<ApiProblem>, ApiProblem> {
     let amount = match money {
         None => None,
         Some(m) => {
@@ -286,7 +320,7 @@ pub fn decide(
             Some(m.value)
         }
     };
-    let unchanged = || Ok((WriteSet::new(), 200, modification_response(p)));
+    let unchanged = || Ok(Decision::ok(WriteSet::new(), 200, modification_response(p)));
     let (result, operation, text) = match op {
         Op::Capture => {
             let mo = modification(amount, CAPTURE_TEXT, key);
@@ -311,8 +345,8 @@ pub fn decide(
         }
     };
     match result {
-        Ok(t) => Ok((
-            persist(&t, s.version),
+        Ok(t) => Ok(Decision::ok(
+            persist(&t, version),
             200,
             modification_response(&t.payment),
         )),
@@ -322,7 +356,10 @@ pub fn decide(
                 // Refused by the payment's rules: logged on it, as eCom does.
                 let logged = amount.unwrap_or_else(|| p.remaining_to_capture());
                 let t = p.log_refusal(operation, logged, key, text, now);
-                Ok((persist(&t, s.version), problem.status, problem.body()))
+                Ok(Decision {
+                    writes: persist(&t, version),
+                    answer: Err(problem),
+                })
             } else {
                 Err(problem)
             }

@@ -28,25 +28,15 @@ fn header(h: &HeaderMap, name: &str) -> Option<String> {
         .map(|s| s.chars().take(100).collect())
 }
 
-/// Paths that are API calls (pages, health and inspection are not logged).
-fn is_api(path: &str) -> bool {
-    [
-        "/accesstoken/",
-        "/accessToken/",
-        "/epayment/",
-        "/ecomm/",
-        "/checkout/",
-        "/psp/",
-        "/webhooks/",
-        "/order-management/",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
-}
-
-pub async fn record(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+/// Logs the requests whose path starts with one of `api_prefixes` (the
+/// APIs' paths: pages, health and inspection are not logged).
+pub async fn record(
+    State((st, api_prefixes)): State<(AppState, &'static [&'static str])>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
-    if !is_api(&path) {
+    if !api_prefixes.iter().any(|p| path.starts_with(p)) {
         return next.run(req).await;
     }
     let started = Instant::now();

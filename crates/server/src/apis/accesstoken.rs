@@ -1,4 +1,4 @@
-//! Access Token API (BEHAVIOR.md §2): `POST /accesstoken/get`, also served
+//! Access Token API (https://developer.vippsmobilepay.com/docs/APIs/access-token-api/): `POST /accesstoken/get`, also served
 //! as `/accessToken/get` because documentation and plugins use that spelling.
 
 use axum::{
@@ -12,10 +12,11 @@ use vipps_store::hash_secret;
 use vipps_wire::accesstoken::{AccessTokenError, AccessTokenResponse};
 
 use crate::{
-    auth::{header, key_fingerprint},
-    problem::{gateway, ApiProblem, INVALID_KEY, MISSING_KEY},
-    request_log::MsnSlot,
-    tokens::Claims,
+    kernel::{
+        auth::{gateway, header, key_fingerprint, INVALID_KEY, MISSING_KEY, WRONG_MSN},
+        request_log::MsnSlot,
+        tokens::Claims,
+    },
     AppState,
 };
 
@@ -50,7 +51,10 @@ async fn get_token(
     };
     let merchant = match st.db.merchant_by_client_id(client_id).await {
         Ok(m) => m,
-        Err(e) => return ApiProblem::from(e).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a merchant failed");
+            return gateway(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; retry");
+        }
     };
     let Some(m) = merchant.filter(|m| same(&m.client_secret_hash, &hash_secret(secret))) else {
         return invalid_client("The client_id or client_secret is invalid.");
@@ -60,10 +64,7 @@ async fn get_token(
     }
     if let Some(msn) = header(&h, "merchant-serial-number").filter(|s| !s.is_empty()) {
         if msn != m.msn {
-            return gateway(
-                StatusCode::FORBIDDEN,
-                "The Merchant-Serial-Number does not belong to these credentials.",
-            );
+            return gateway(StatusCode::FORBIDDEN, WRONG_MSN);
         }
     }
     if let Some(axum::Extension(slot)) = slot {

@@ -5,14 +5,30 @@
 use axum::{
     extract::FromRequestParts,
     http::{request::Parts, HeaderMap, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use vipps_store::hash_secret;
+use vipps_wire::gateway::GatewayError;
 
-use crate::{
-    problem::gateway, problem::INVALID_KEY, problem::INVALID_TOKEN, problem::MISSING_KEY,
-    request_log::MsnSlot, AppState,
-};
+use super::request_log::MsnSlot;
+use crate::AppState;
+
+pub const MISSING_KEY: &str =
+    "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.";
+pub const INVALID_KEY: &str =
+    "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.";
+pub const INVALID_TOKEN: &str = "Unauthorized. Access token is missing or invalid.";
+pub const WRONG_MSN: &str = "The Merchant-Serial-Number does not belong to these credentials.";
+
+/// The gateway's own error body, `{statusCode, message}`, which every API
+/// answers credential failures with (see docs/compatibility.md#access-token).
+pub fn gateway(status: StatusCode, message: &str) -> Response {
+    let body = GatewayError {
+        status_code: status.as_u16(),
+        message: message.to_owned(),
+    };
+    (status, axum::Json(body)).into_response()
+}
 
 /// An authenticated merchant.
 #[derive(Debug, Clone)]
@@ -54,10 +70,7 @@ impl FromRequestParts<AppState> for Merchant {
         // Every copy of the header must name the token's merchant.
         for msn in h.get_all("merchant-serial-number").iter() {
             if msn.as_bytes() != claims.msn.as_bytes() {
-                return Err(gateway(
-                    StatusCode::FORBIDDEN,
-                    "The Merchant-Serial-Number does not belong to these credentials.",
-                ));
+                return Err(gateway(StatusCode::FORBIDDEN, WRONG_MSN));
             }
         }
         if let Some(slot) = parts.extensions.get::<MsnSlot>() {

@@ -1,23 +1,24 @@
-//! The one way a payment changes: read it (persisting a due expiry first),
-//! let the domain decide, commit the decision with a version check, and on a
-//! lost race read again and decide again. API handlers, force approve and the
-//! payer's pages all go through here.
+//! How an ePayment payment changes: the family's rows and expiry for the
+//! kernel's read–settle–decide–commit loop, the writes of a transition (the
+//! row, its events and their webhooks), and the payer's actions. API
+//! handlers, force approve and the payer's pages all go through here.
 
 use vipps_domain::{
-    epayment::{Approval, EventName, Payment, PaymentError, Transition},
+    epayment::{Approval, EventName, Payment, Transition},
     time_fmt::rfc3339,
     Millis,
 };
 use vipps_store::{
     deliveries::enqueue_webhooks,
-    payments::{insert_payment, update_payment, Stored},
-    WriteError, WriteSet,
+    epayment::{insert_payment, update_payment, Stored},
+    idempotency::Record,
+    DueCursor, WriteSet,
 };
 use vipps_wire::epayment::{Amount, WebhookEvent};
 
+use super::problem::ApiProblem;
 use crate::{
-    problem::ApiProblem,
-    versioned::{self, Versioned},
+    kernel::versioned::{self, Expiring, Family},
     AppState,
 };
 
@@ -89,52 +90,54 @@ pub fn persist(t: &Transition, version: i64) -> WriteSet {
     w
 }
 
-pub use crate::versioned::MAX_ATTEMPTS;
+/// The ePayment payment family: rows in the `payments` table, expired to
+/// EXPIRED when the payer never acts.
+pub struct Epayment;
 
-pub fn busy() -> ApiProblem {
-    ApiProblem::new(
-        409,
-        "Order processing",
-        "The payment is being modified by another request; retry",
-    )
-}
+impl Family for Epayment {
+    type Payment = Payment;
+    type Transition = Transition;
 
-pub fn db_error(e: WriteError) -> ApiProblem {
-    tracing::error!(error = %e, "write failed");
-    ApiProblem::internal()
-}
-
-impl Versioned for Stored {
-    type Problem = ApiProblem;
-
-    async fn read(st: &AppState, msn: &str, reference: &str) -> anyhow::Result<Option<Self>> {
+    async fn read(st: &AppState, msn: &str, reference: &str) -> anyhow::Result<Option<Stored>> {
         st.db.payment(msn, reference).await
     }
 
-    fn expire_if_due(&self, now: Millis) -> Option<(WriteSet, Self)> {
-        let t = self.payment.expire_if_due(now)?;
-        let writes = persist(&t, self.version);
-        Some((
-            writes,
-            Stored {
-                payment: t.payment,
-                version: self.version + 1,
-            },
-        ))
+    /// One query for both: the hot path of every capture and refund.
+    async fn read_with_record(
+        st: &AppState,
+        msn: &str,
+        reference: &str,
+        path: &str,
+        key: &str,
+        now: Millis,
+    ) -> anyhow::Result<(Option<Record>, Option<Stored>)> {
+        st.db
+            .idempotency_record_and_payment(msn, path, key, reference, now)
+            .await
     }
 
-    fn busy() -> ApiProblem {
-        busy()
+    fn expire_if_due(p: &Payment, now: Millis) -> Option<Transition> {
+        p.expire_if_due(now)
     }
 
-    fn db_error(e: WriteError) -> ApiProblem {
-        db_error(e)
+    fn persist(t: &Transition, version: i64) -> WriteSet {
+        persist(t, version)
+    }
+
+    fn into_payment(t: Transition) -> Payment {
+        t.payment
     }
 }
 
-/// Settles a payment already read (see [`versioned::settle`]).
-pub async fn settle(st: &AppState, s: Stored, now: Millis) -> Result<Option<Stored>, ApiProblem> {
-    versioned::settle(st, s, now).await
+impl Expiring for Epayment {
+    async fn due_to_expire(
+        st: &AppState,
+        now: Millis,
+        after: Option<&DueCursor>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(DueCursor, anyhow::Result<Stored>)>> {
+        st.db.payments_due_to_expire(now, after, limit).await
+    }
 }
 
 /// The payment as of `now`: a CREATED payment whose window has passed is
@@ -145,17 +148,17 @@ pub async fn settled(
     reference: &str,
     now: Millis,
 ) -> Result<Option<Stored>, ApiProblem> {
-    versioned::settled(st, msn, reference, now).await
+    versioned::settled::<Epayment, ApiProblem>(st, msn, reference, now).await
 }
 
 /// Runs `decide` on the settled payment (see [`versioned::transact`]).
-pub async fn transact<T>(
+async fn transact<T>(
     st: &AppState,
     msn: &str,
     reference: &str,
     decide: impl FnMut(Option<&Stored>, Millis) -> Result<(WriteSet, T), ApiProblem>,
 ) -> Result<T, ApiProblem> {
-    versioned::transact(st, msn, reference, decide).await
+    versioned::transact::<Epayment, ApiProblem, T>(st, msn, reference, decide).await
 }
 
 /// What a payer's approval came to.
@@ -174,7 +177,7 @@ pub async fn approve(
     phone: impl Fn(&Payment) -> Result<String, ApiProblem>,
 ) -> Result<Approved, ApiProblem> {
     transact(st, msn, reference, |cur, now| {
-        let s = cur.ok_or_else(|| ApiProblem::from(PaymentError::not_found(reference)))?;
+        let s = cur.ok_or_else(|| ApiProblem::not_found(reference))?;
         let phone = phone(&s.payment)?;
         Ok(match s.payment.approve(&phone, now)? {
             Approval::Approved(t) => (persist(&t, s.version), Approved::Yes(t.payment)),
@@ -189,7 +192,7 @@ pub async fn approve(
 /// The payer submitted a phone number on the landing page.
 pub async fn submit_phone(st: &AppState, msn: &str, reference: &str) -> Result<(), ApiProblem> {
     transact(st, msn, reference, |cur, now| {
-        let s = cur.ok_or_else(|| ApiProblem::from(PaymentError::not_found(reference)))?;
+        let s = cur.ok_or_else(|| ApiProblem::not_found(reference))?;
         Ok(match s.payment.submit_phone(now)? {
             Some(t) => (persist(&t, s.version), ()),
             None => (WriteSet::new(), ()),
@@ -220,9 +223,7 @@ pub async fn back_to_landing(
 /// The payer rejects the payment.
 pub async fn reject(st: &AppState, msn: &str, reference: &str) -> Result<Payment, ApiProblem> {
     transact(st, msn, reference, |cur, now| {
-        let s = cur.ok_or_else(|| {
-            ApiProblem::from(vipps_domain::epayment::PaymentError::not_found(reference))
-        })?;
+        let s = cur.ok_or_else(|| ApiProblem::not_found(reference))?;
         let t = s.payment.reject(now)?;
         Ok((persist(&t, s.version), t.payment))
     })

@@ -4,28 +4,16 @@
 //! needed to find it (by token, by payer phone, by expiry). Every change is
 //! `UPDATE … WHERE version = ?`, so concurrent writers never lose an update.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::Row;
 use vipps_domain::{
     epayment::{EventName, Payment, PaymentEvent, Transition},
     Currency, Millis, Money,
 };
 
-use crate::{Db, WriteSet};
+use crate::{stored, Db, DueCursor, WriteSet};
 
-/// A payment as read, with the version a write must quote.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    pub payment: Payment,
-    pub version: i64,
-}
-
-fn stored(r: &AnyRow) -> anyhow::Result<Stored> {
-    let body: String = r.get(0);
-    Ok(Stored {
-        payment: serde_json::from_str(&body)?,
-        version: r.get(1),
-    })
-}
+/// An ePayment payment as read, with its version.
+pub type Stored = crate::Stored<Payment>;
 
 /// An event as listed, with the payment it belongs to.
 #[derive(Debug, Clone)]
@@ -82,20 +70,16 @@ impl Db {
         rows.iter().map(stored).collect()
     }
 
-    /// CREATED payments whose payer window is over at `now`.
+    /// CREATED payments whose payer window is over at `now`, in expiry
+    /// order, starting after `after`.
     pub async fn payments_due_to_expire(
         &self,
         now: Millis,
+        after: Option<&DueCursor>,
         limit: i64,
-    ) -> anyhow::Result<Vec<Stored>> {
-        let rows = sqlx::query(
-            "SELECT body, version FROM payments WHERE state = 'CREATED' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(stored).collect()
+    ) -> anyhow::Result<Vec<(DueCursor, anyhow::Result<Stored>)>> {
+        self.due_to_expire("payments", "reference", "CREATED", now, after, limit)
+            .await
     }
 
     /// The event log of one payment, oldest first.

@@ -1,0 +1,287 @@
+//! The eCom API's handlers: read the request, let the service and the
+//! domain decide, answer in the API's shapes.
+
+use axum::{
+    extract::{Path, State},
+    http::HeaderMap,
+    response::Response,
+};
+use vipps_domain::{
+    ecom::{self, is_order_id, EcomError, Group, Modification, Operation, Payment},
+    ids::new_ecom_transaction_base,
+    payer::DEFAULT_PHONE,
+    Millis,
+};
+use vipps_store::{ecom::StoredEcom, random_hex, WriteError};
+use vipps_wire::ecom as wire;
+
+use super::{
+    problem::{EcomProblem, JSON_UTF8},
+    render,
+    request::{modification, new_payment},
+    service::{approve_ecom, persist, persist_new, settled, Approved, Ecom},
+};
+use crate::{
+    kernel::{
+        auth::Merchant,
+        body::Body,
+        idempotency::{self, Decision},
+        problem::{db_error, raw},
+    },
+    AppState,
+};
+
+type Result<T> = std::result::Result<T, EcomProblem>;
+
+fn json_ok<T: serde::Serialize>(body: &T) -> Response {
+    raw(
+        200,
+        JSON_UTF8,
+        serde_json::to_string(body).expect("serialises"),
+    )
+}
+
+/// The payer's way in: the landing page, or with `isApp` a test-environment deeplink.
+fn payer_url(public: &str, p: &Payment) -> String {
+    if p.is_app {
+        format!("vippsMT://?token={}", p.token)
+    } else {
+        format!("{public}/landing?token={}", p.token)
+    }
+}
+
+/// `POST /ecomm/v2/payments`. Not idempotent by design: a repeated orderId
+/// is Merchant 34, whatever became of the first payment.
+pub async fn initiate(
+    State(st): State<AppState>,
+    m: Merchant,
+    body: Body<EcomProblem>,
+) -> Result<Response> {
+    let req: wire::InitiateRequest = body.json()?;
+    let new = new_payment(req)?;
+    let unit = st.db.ecom_settings(&m.msn).await?;
+    let t = new.initiate(
+        &m.msn,
+        unit,
+        random_hex(16),
+        new_ecom_transaction_base(),
+        st.clock.now(),
+    )?;
+    let p = t.payment;
+    match st.commit(persist_new(&p)).await {
+        Ok(()) => {}
+        Err(WriteError::Conflict) => return Err(EcomError::duplicate_order(&p.order_id).into()),
+        Err(e) => return Err(db_error(e)),
+    }
+    Ok(json_ok(&wire::InitiateResponse {
+        order_id: p.order_id.clone(),
+        url: payer_url(&st.cfg.public_url, &p),
+    }))
+}
+
+/// The settled payment of this merchant, or Merchant 35 (also for an
+/// orderId of another merchant, or one that cannot exist).
+async fn load(st: &AppState, m: &Merchant, order_id: &str) -> Result<StoredEcom> {
+    if !is_order_id(order_id) {
+        return Err(EcomError::unknown_order(order_id).into());
+    }
+    settled(st, &m.msn, order_id, st.clock.now())
+        .await?
+        .ok_or_else(|| EcomError::unknown_order(order_id).into())
+}
+
+pub async fn details(
+    State(st): State<AppState>,
+    m: Merchant,
+    Path(order_id): Path<String>,
+) -> Result<Response> {
+    let s = load(&st, &m, &order_id).await?;
+    Ok(json_ok(&render::details(
+        &s.payment.as_shown(st.clock.now()),
+    )))
+}
+
+pub async fn status(
+    State(st): State<AppState>,
+    m: Merchant,
+    Path(order_id): Path<String>,
+) -> Result<Response> {
+    let s = load(&st, &m, &order_id).await?;
+    Ok(json_ok(&render::status(&s.payment)))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Capture,
+    Refund,
+    Cancel,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Capture => "capture",
+            Op::Refund => "refund",
+            Op::Cancel => "cancel",
+        }
+    }
+}
+
+/// A partial capture or refund needs an `X-Request-Id`.
+fn require_key_for_partial(mo: &Modification, remaining: i64, key: &str) -> Result<()> {
+    let partial = mo.amount.is_some_and(|a| a != 0 && a != remaining);
+    if partial && key.is_empty() {
+        return Err(EcomError::invalid(
+            "X-Request-Id",
+            "X-Request-Id is required for partial captures and refunds",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn decide(
+    op: Op,
+    mo: &Modification,
+    release_rest: bool,
+    order_id: &str,
+    cur: Option<&StoredEcom>,
+    now: Millis,
+    key: &str,
+) -> Result<Decision<EcomProblem>> {
+    let s = cur.ok_or_else(|| EcomError::unknown_order(order_id))?;
+    let p = &s.payment;
+    let mut mo = mo.clone();
+    mo.request_id = key.to_owned();
+    let (result, body, operation, remaining): (_, fn(&Payment) -> String, _, _) = match op {
+        Op::Capture => {
+            require_key_for_partial(&mo, p.remaining_to_capture(), key)?;
+            (
+                p.capture(&mo, now),
+                render::captured,
+                Operation::Capture,
+                p.remaining_to_capture(),
+            )
+        }
+        Op::Refund => {
+            require_key_for_partial(&mo, p.remaining_to_refund(), key)?;
+            (
+                p.refund(&mo, now),
+                render::refunded,
+                Operation::Refund,
+                p.remaining_to_refund(),
+            )
+        }
+        Op::Cancel => (
+            p.cancel(&mo, release_rest, now),
+            render::cancelled,
+            Operation::Cancel,
+            p.remaining_to_capture(),
+        ),
+    };
+    match result {
+        Ok(t) => Ok(Decision::ok(persist(&t, s.version), 200, body(&t.payment))),
+        // Refused by the payment's rules: logged on it with its request id.
+        Err(e) if matches!(e.group, Group::Payment | Group::VippsError) => {
+            let amount = mo.amount.filter(|a| *a != 0).unwrap_or(remaining);
+            let t = p.log_refusal(operation, amount, key, &mo.transaction_text, now);
+            Ok(Decision {
+                writes: persist(&t, s.version),
+                answer: Err(e.into()),
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn operate(
+    st: AppState,
+    m: Merchant,
+    order_id: String,
+    h: HeaderMap,
+    body: Body<EcomProblem>,
+    op: Op,
+) -> Result<Response> {
+    let key = idempotency::key::<EcomProblem>(&h)?;
+    load(&st, &m, &order_id).await?;
+    let req: wire::ActionRequest = body.json()?;
+    let mo = modification(&req, &m)?;
+    let release = req.should_release_remaining_funds.unwrap_or(false);
+    let path = format!("/ecomm/v2/payments/{order_id}/{}", op.name());
+    let operation = idempotency::Operation {
+        msn: &m.msn,
+        method: if op == Op::Cancel { "PUT" } else { "POST" },
+        path: &path,
+        raw_body: body.raw(),
+        id: &order_id,
+        key,
+    };
+    idempotency::run::<Ecom, EcomProblem>(&st, operation, |cur, now, key| {
+        decide(op, &mo, release, &order_id, cur, now, key)
+    })
+    .await
+}
+
+pub async fn capture(
+    State(st): State<AppState>,
+    m: Merchant,
+    Path(order_id): Path<String>,
+    h: HeaderMap,
+    body: Body<EcomProblem>,
+) -> Result<Response> {
+    operate(st, m, order_id, h, body, Op::Capture).await
+}
+
+pub async fn refund(
+    State(st): State<AppState>,
+    m: Merchant,
+    Path(order_id): Path<String>,
+    h: HeaderMap,
+    body: Body<EcomProblem>,
+) -> Result<Response> {
+    operate(st, m, order_id, h, body, Op::Refund).await
+}
+
+pub async fn cancel(
+    State(st): State<AppState>,
+    m: Merchant,
+    Path(order_id): Path<String>,
+    h: HeaderMap,
+    body: Body<EcomProblem>,
+) -> Result<Response> {
+    operate(st, m, order_id, h, body, Op::Cancel).await
+}
+
+/// Test-only approve: exactly what the payer's approval does. Express is
+/// supported as a sandbox extension (default shipping option, or
+/// `shippingMethodId`; see docs/compatibility.md#express-checkout).
+pub async fn force_approve(
+    State(st): State<AppState>,
+    m: Merchant,
+    Path(order_id): Path<String>,
+    body: Body<EcomProblem>,
+) -> Result<Response> {
+    let req: wire::ForceApproveRequest = body.json_or_default()?;
+    let s = load(&st, &m, &order_id).await?;
+    if req.token.as_ref().is_some_and(|t| t != &s.payment.token) {
+        return Err(
+            EcomError::invalid("token", "The token does not belong to this payment").into(),
+        );
+    }
+    let mobile = match &req.customer_phone_number {
+        Some(n) => Some(ecom::normalise_mobile(n).ok_or_else(|| {
+            EcomError::user(
+                "81",
+                "User not registered with Vipps: invalid customerPhoneNumber",
+            )
+        })?),
+        None => s.payment.mobile_number.clone(),
+    };
+    let phone = mobile
+        .map(|n| ecom::msisdn(&n))
+        .unwrap_or_else(|| DEFAULT_PHONE.to_owned());
+    match approve_ecom(&st, &m.msn, &order_id, &phone, req.shipping_method_id).await? {
+        Approved::Yes(_) => Ok(raw(200, JSON_UTF8, String::new())),
+        Approved::Declined(_, e) => Err(e.into()),
+    }
+}

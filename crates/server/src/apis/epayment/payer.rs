@@ -1,0 +1,200 @@
+//! ePayment payments on the payer pages: landing page (going back to it
+//! after submitting a phone number cancels the payment, as the real one
+//! does), approve and reject in the app, the phone's inbox for PUSH_MESSAGE.
+
+use axum::http::StatusCode;
+use futures::future::BoxFuture;
+use vipps_domain::{
+    epayment::{Payment, State},
+    Millis,
+};
+
+use super::{
+    problem::ApiProblem,
+    service::{self, Approved},
+};
+use crate::{
+    web::{
+        payer::{Approval, Ending, Paid, PayerFamily, PayerPayment},
+        ErrorPage,
+    },
+    AppState,
+};
+
+impl From<ApiProblem> for ErrorPage {
+    fn from(p: ApiProblem) -> Self {
+        ErrorPage::new(
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            p.title,
+            p.detail,
+        )
+    }
+}
+
+fn paid(p: Payment) -> Paid {
+    Box::new(p)
+}
+
+impl PayerPayment for Payment {
+    fn token(&self) -> &str {
+        &self.token
+    }
+
+    fn msn(&self) -> &str {
+        &self.msn
+    }
+
+    fn created_at(&self) -> Millis {
+        self.created_at
+    }
+
+    fn state_label(&self) -> &'static str {
+        self.state.as_str()
+    }
+
+    fn is_open(&self) -> bool {
+        self.state == State::Created
+    }
+
+    fn return_url(&self) -> Option<&str> {
+        self.return_url.as_deref()
+    }
+
+    fn amount(&self) -> String {
+        self.amount.to_string()
+    }
+
+    fn description(&self) -> Option<String> {
+        self.description.clone()
+    }
+
+    /// `customer.phoneNumber`, an MSISDN.
+    fn prefilled_phone(&self) -> String {
+        self.customer_phone.clone().unwrap_or_default()
+    }
+
+    fn decline_for(&self, phone: &str) -> Option<String> {
+        self.decline_reason
+            .clone()
+            .filter(|_| self.payer_phone.as_deref() == Some(phone))
+    }
+
+    fn outcome(&self) -> Ending {
+        let (heading, message, good) = match self.state {
+            State::Created => ("Waiting for the payer", "The payment is open.", true),
+            State::Authorized => (
+                "Payment approved",
+                "The payment is approved. The merchant will complete the order.",
+                true,
+            ),
+            State::Aborted => (
+                "Payment rejected",
+                "The payment was rejected. Nothing was charged.",
+                false,
+            ),
+            State::Expired => (
+                "Payment expired",
+                "The payment has expired: it was not approved in time. Nothing was charged.",
+                false,
+            ),
+            State::Terminated => (
+                "Payment cancelled",
+                "The merchant cancelled this payment. Nothing was charged.",
+                false,
+            ),
+        };
+        Ending {
+            heading,
+            message,
+            good,
+            state: self.state.as_str(),
+        }
+    }
+
+    fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+        Box::pin(async move {
+            let s = service::settled(st, &self.msn, &self.reference, st.clock.now()).await?;
+            Ok(s.map(|s| paid(s.payment)))
+        })
+    }
+
+    /// After a submitted phone number, coming back cancels the payment.
+    fn back_to_landing<'a>(
+        &'a self,
+        st: &'a AppState,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+        Box::pin(async move {
+            if !(self.phone_submitted && self.is_open()) {
+                return Ok(None);
+            }
+            let p = service::back_to_landing(st, &self.msn, &self.reference).await?;
+            Ok(p.map(paid))
+        })
+    }
+
+    fn phone_submitted<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<(), ErrorPage>> {
+        Box::pin(async move { Ok(service::submit_phone(st, &self.msn, &self.reference).await?) })
+    }
+
+    fn approve<'a>(
+        &'a self,
+        st: &'a AppState,
+        phone: &'a str,
+        _shipping_method_id: Option<String>,
+    ) -> BoxFuture<'a, Approval> {
+        Box::pin(async move {
+            match service::approve(st, &self.msn, &self.reference, |_| Ok(phone.to_owned())).await {
+                Ok(Approved::Yes(p)) => Approval::Approved(paid(p)),
+                Ok(Approved::Declined(p, why)) => Approval::Declined(paid(p), why.to_owned()),
+                Err(e) => Approval::Failed(e.into()),
+            }
+        })
+    }
+
+    fn reject<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Paid, ErrorPage>> {
+        Box::pin(async move { Ok(paid(service::reject(st, &self.msn, &self.reference).await?)) })
+    }
+}
+
+/// ePayment's payments on the pages.
+pub struct Payments;
+
+impl PayerFamily for Payments {
+    fn by_token<'a>(
+        &'a self,
+        st: &'a AppState,
+        token: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Option<Paid>>> {
+        Box::pin(async move {
+            Ok(st
+                .db
+                .payment_by_token(token)
+                .await?
+                .map(|s| paid(s.payment)))
+        })
+    }
+
+    /// PUSH_MESSAGE payments and those with a prefilled customer; only one
+    /// whose window has passed needs a write.
+    fn for_phone<'a>(
+        &'a self,
+        st: &'a AppState,
+        phone: &'a str,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>> {
+        Box::pin(async move {
+            let now = st.clock.now();
+            let mut out = Vec::new();
+            for s in st.db.payments_for_phone(phone, limit).await? {
+                let p = match s.payment.expire_if_due(now) {
+                    Some(_) => service::settled(st, &s.payment.msn, &s.payment.reference, now)
+                        .await?
+                        .map_or(s.payment, |s| s.payment),
+                    None => s.payment,
+                };
+                out.push(paid(p));
+            }
+            Ok(out)
+        })
+    }
+}

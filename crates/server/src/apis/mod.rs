@@ -1,0 +1,56 @@
+//! One folder (or, for a small API, one file) per API. A folder has the same
+//! files for the same roles: `router` (paths), `handlers` (read the request,
+//! answer), `request` (wire → domain), `service` (read → settle → decide →
+//! commit), `render` (domain → wire), `problem` (the API's error body) and
+//! `payer` (its payments on the payer pages).
+
+pub mod accesstoken;
+pub mod ecom;
+pub mod epayment;
+pub mod health;
+pub mod sandbox;
+pub mod webhooks;
+
+use axum::Router;
+
+use crate::{
+    kernel::upkeep::{sweep_of, Sweep},
+    web::payer::PayerFamily,
+    AppState,
+};
+
+/// The paths of API calls, which the request log records (pages, health
+/// and the sandbox console are not logged).
+pub const API_PREFIXES: &[&str] = &[
+    "/accesstoken/",
+    "/accessToken/",
+    "/epayment/",
+    "/ecomm/",
+    "/checkout/",
+    "/psp/",
+    "/webhooks/",
+    "/order-management/",
+];
+
+/// Every API's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(accesstoken::router())
+        .merge(epayment::router())
+        .merge(ecom::router())
+        .merge(webhooks::router())
+        .merge(sandbox::router())
+}
+
+/// The payment families whose payers can run out of time.
+pub fn expiring() -> Vec<Sweep> {
+    vec![
+        sweep_of::<epayment::service::Epayment>(),
+        sweep_of::<ecom::service::Ecom>(),
+    ]
+}
+
+/// The payment families the payer pages show.
+pub const PAYER_FAMILIES: &[&dyn PayerFamily] =
+    &[&epayment::payer::Payments, &ecom::payer::Payments];

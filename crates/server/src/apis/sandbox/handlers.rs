@@ -1,0 +1,210 @@
+//! The sandbox console's handlers: the clock, the request log, deliveries
+//! and their faults, a unit's eCom settings, and the payer's eCom actions
+//! for tests that drive the payer from code. Errors are ePayment problems,
+//! but for the eCom endpoints, which answer in eCom's format.
+
+use axum::{
+    extract::{Path, Query, State},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+use vipps_delivery::worker::validate_faults;
+use vipps_domain::{
+    ecom::{EcomError, UnitSettings},
+    time_fmt::rfc3339,
+};
+use vipps_store::{
+    deliveries::{retry_now, Faults},
+    WriteError,
+};
+
+use crate::{
+    apis::{
+        ecom::{
+            problem::EcomProblem,
+            service::{reject_ecom, remove_consent},
+        },
+        epayment::problem::ApiProblem,
+    },
+    kernel::{body::Body, problem::db_error, upkeep::upkeep},
+    AppState,
+};
+
+fn clock_body(st: &AppState) -> Json<serde_json::Value> {
+    let now = st.clock.now();
+    Json(json!({"now": rfc3339(now), "nowMs": now, "offsetMs": st.clock.offset()}))
+}
+
+pub async fn get_clock(State(st): State<AppState>) -> Result<Response, ApiProblem> {
+    st.clock.refresh().await?;
+    Ok(clock_body(&st).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Advance {
+    seconds: i64,
+}
+
+pub async fn advance(
+    State(st): State<AppState>,
+    body: Body<ApiProblem>,
+) -> Result<Response, ApiProblem> {
+    let req: Advance = body.json()?;
+    if !(0..=10 * 365 * 86_400).contains(&req.seconds) {
+        return Err(ApiProblem::bad_field(
+            "Invalid request",
+            "seconds",
+            "seconds must be between 0 and 10 years",
+        ));
+    }
+    st.clock.advance(req.seconds * 1000).await?;
+    // Whatever became due in the jump happens before we answer.
+    upkeep(&st).await?;
+    // Retries that fell due in the jump go out now.
+    st.deliverer.wake();
+    Ok(clock_body(&st).into_response())
+}
+
+/// `?msn=…&limit=…` of the listings.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    msn: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn requests(
+    State(st): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiProblem> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let list = st.db.requests(q.msn.as_deref(), limit).await?;
+    Ok(Json(json!({"requests": list})).into_response())
+}
+
+/// Deliveries newest first, each with its attempts.
+pub async fn deliveries(
+    State(st): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiProblem> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let mut out = Vec::new();
+    for (d, attempts) in st
+        .db
+        .deliveries_with_attempts(q.msn.as_deref(), limit)
+        .await?
+    {
+        let mut v = serde_json::to_value(&d).map_err(anyhow::Error::from)?;
+        v["attempts"] = serde_json::to_value(attempts).map_err(anyhow::Error::from)?;
+        out.push(v);
+    }
+    Ok(Json(json!({"deliveries": out})).into_response())
+}
+
+pub async fn retry(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiProblem> {
+    match st.commit(retry_now(&id, st.clock.now())).await {
+        Ok(()) => Ok(Json(json!({"id": id, "status": "pending"})).into_response()),
+        Err(WriteError::Conflict) => Err(ApiProblem::new(
+            404,
+            "Not found",
+            format!("No delivery with id '{id}'"),
+        )),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+async fn known_merchant(st: &AppState, msn: &str) -> Result<(), ApiProblem> {
+    match st.db.merchant_by_msn(msn).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiProblem::new(
+            404,
+            "Not found",
+            format!("No merchant with MSN '{msn}'"),
+        )),
+    }
+}
+
+pub async fn get_faults(
+    State(st): State<AppState>,
+    Path(msn): Path<String>,
+) -> Result<Response, ApiProblem> {
+    known_merchant(&st, &msn).await?;
+    Ok(Json(st.db.faults(&msn).await?).into_response())
+}
+
+pub async fn set_faults(
+    State(st): State<AppState>,
+    Path(msn): Path<String>,
+    body: Body<ApiProblem>,
+) -> Result<Response, ApiProblem> {
+    known_merchant(&st, &msn).await?;
+    let faults: Faults = body.json()?;
+    validate_faults(&faults).map_err(|why| ApiProblem::new(400, "Invalid request", why))?;
+    st.db.set_faults(&msn, &faults).await?;
+    Ok(Json(faults).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsChange {
+    direct_capture: Option<bool>,
+    skip_landing_page_allowed: Option<bool>,
+    nin_allowed: Option<bool>,
+}
+
+fn settings_body(s: UnitSettings) -> Json<serde_json::Value> {
+    Json(json!({
+        "directCapture": s.direct_capture,
+        "skipLandingPageAllowed": !s.skip_landing_page_denied,
+        "ninAllowed": s.nin_allowed,
+    }))
+}
+
+/// `POST /sandbox/v1/merchants/{msn}/settings`: a unit's eCom settings;
+/// changes only the fields given.
+pub async fn ecom_settings(
+    State(st): State<AppState>,
+    Path(msn): Path<String>,
+    body: Body<EcomProblem>,
+) -> Result<Response, EcomProblem> {
+    let change: SettingsChange = body.json_or_default()?;
+    if st.db.merchant_by_msn(&msn).await?.is_none() {
+        return Err(EcomError::merchant("37", format!("No sales unit {msn}")).into());
+    }
+    let mut s = st.db.ecom_settings(&msn).await?;
+    if let Some(v) = change.direct_capture {
+        s.direct_capture = v;
+    }
+    if let Some(v) = change.skip_landing_page_allowed {
+        s.skip_landing_page_denied = !v;
+    }
+    if let Some(v) = change.nin_allowed {
+        s.nin_allowed = v;
+    }
+    st.db.set_ecom_settings(&msn, s).await?;
+    Ok(settings_body(s).into_response())
+}
+
+/// The payer presses "Reject" on an eCom payment: what the payer pages
+/// do, for tests that drive the payer from code.
+pub async fn ecom_reject(
+    State(st): State<AppState>,
+    Path((msn, order_id)): Path<(String, String)>,
+) -> Result<Response, EcomProblem> {
+    let p = reject_ecom(&st, &msn, &order_id).await?;
+    Ok(Json(json!({"orderId": p.order_id, "state": p.state.as_str()})).into_response())
+}
+
+/// The payer revokes the consent of an express payment; answers with what
+/// the merchant's consent-removal endpoint said.
+pub async fn ecom_remove_consent(
+    State(st): State<AppState>,
+    Path((msn, order_id)): Path<(String, String)>,
+) -> Result<Response, EcomProblem> {
+    Ok(Json(remove_consent(&st, &msn, &order_id).await?).into_response())
+}

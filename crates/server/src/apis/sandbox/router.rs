@@ -1,0 +1,34 @@
+//! The sandbox console's routes under `/sandbox/v1`.
+
+use axum::{
+    routing::{get, post},
+    Router,
+};
+
+use super::handlers::{
+    advance, deliveries, ecom_reject, ecom_remove_consent, ecom_settings, get_clock, get_faults,
+    requests, retry, set_faults,
+};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sandbox/v1/clock", get(get_clock))
+        .route("/sandbox/v1/clock/advance", post(advance))
+        .route("/sandbox/v1/requests", get(requests))
+        .route("/sandbox/v1/deliveries", get(deliveries))
+        .route("/sandbox/v1/deliveries/{id}/retry", post(retry))
+        .route(
+            "/sandbox/v1/merchants/{msn}/delivery-faults",
+            get(get_faults).post(set_faults),
+        )
+        .route("/sandbox/v1/merchants/{msn}/settings", post(ecom_settings))
+        .route(
+            "/sandbox/v1/merchants/{msn}/ecom/{order_id}/reject",
+            post(ecom_reject),
+        )
+        .route(
+            "/sandbox/v1/merchants/{msn}/ecom/{order_id}/remove-consent",
+            post(ecom_remove_consent),
+        )
+}

@@ -1,0 +1,14 @@
+//! What every API shares and none owns: authentication and tokens, body
+//! extraction, the idempotent and the version-checked update loops, the
+//! request log and time-driven upkeep. Nothing here knows an API; each API
+//! plugs in through [`problem::ApiError`], [`idempotency::KeyedApi`] and
+//! [`versioned::Family`].
+
+pub mod auth;
+pub mod body;
+pub mod idempotency;
+pub mod problem;
+pub mod request_log;
+pub mod tokens;
+pub mod upkeep;
+pub mod versioned;

@@ -1,0 +1,56 @@
+//! What the kernel needs to know of an API's error format. Each API has its
+//! own body (ePayment's RFC 7807 problem, eCom's error array, …); the shared
+//! loops build errors and answers through this trait and never see the body.
+
+use axum::{
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+};
+use vipps_store::WriteError;
+
+/// An API's error, as the kernel's loops and extractors create it.
+pub trait ApiError: From<anyhow::Error> + IntoResponse + Send + Sized {
+    /// The HTTP status it is answered with.
+    fn status(&self) -> u16;
+
+    /// The serialised body, with a fresh trace/context id.
+    fn body(&self) -> String;
+
+    /// The content type of this API's answers with `status`, error or not.
+    fn content_type(status: u16) -> &'static str;
+
+    /// A failure of ours; the client may retry.
+    fn internal() -> Self;
+
+    /// Too many lost races on one payment in a row; the client may retry.
+    fn busy() -> Self;
+
+    /// The body could not be read: `status` is 413 when it is over the
+    /// limit, else 400; `why` is what went wrong.
+    fn unreadable_body(status: u16, why: String) -> Self;
+
+    /// A body was required and none was sent.
+    fn missing_body() -> Self;
+
+    /// The body is not the JSON this operation takes: `path` is where the
+    /// parser stopped (`None` at the top level), `broken` whether the
+    /// document is not JSON at all rather than JSON of the wrong shape.
+    fn invalid_body(path: Option<String>, broken: bool, message: String) -> Self;
+
+    /// Whether bodies may carry trailing commas (see
+    /// [`super::body::without_trailing_commas`]).
+    const TOLERATES_TRAILING_COMMAS: bool = false;
+}
+
+/// A stored or fresh answer: status and exact body bytes.
+pub fn raw(status: u16, content_type: &'static str, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// A write that failed for a reason other than a lost race: logged, and
+/// answered as the API's internal error.
+pub fn db_error<P: ApiError>(e: WriteError) -> P {
+    tracing::error!(error = %e, "write failed");
+    P::internal()
+}

@@ -1,0 +1,180 @@
+//! What the payer pages need of a payment, whichever API created it. Each
+//! API implements [`PayerPayment`] for its payments and [`PayerFamily`] to
+//! find them (`apis/<api>/payer.rs`) and is listed in
+//! [`crate::apis::PAYER_FAMILIES`]; the pages know no API. Every action goes
+//! through the API's own service, exactly like a force approve, so the API,
+//! its events, callbacks and webhooks see a page approval as a real one.
+
+use axum::http::StatusCode;
+use futures::future::BoxFuture;
+use vipps_domain::Millis;
+
+use super::ErrorPage;
+use crate::AppState;
+
+/// A payment as the payer pages show and change it.
+pub trait PayerPayment: Send + Sync {
+    fn token(&self) -> &str;
+
+    /// The merchant it is paid to.
+    fn msn(&self) -> &str;
+
+    fn created_at(&self) -> Millis;
+
+    /// The state as its own API names it (CREATED…, INITIATE…).
+    fn state_label(&self) -> &'static str;
+
+    /// Whether the payer may still approve or reject it.
+    fn is_open(&self) -> bool;
+
+    /// Where the payer goes afterwards (`returnUrl`, eCom's `fallBack`).
+    fn return_url(&self) -> Option<&str>;
+
+    /// What the payer pays, formatted (`499.00 NOK`).
+    fn amount(&self) -> String;
+
+    /// The merchant's text about it.
+    fn description(&self) -> Option<String>;
+
+    /// The phone number the merchant pre-filled, or "".
+    fn prefilled_phone(&self) -> String;
+
+    /// What a phone number needs to pay it, when `msisdn` has not got it.
+    fn phone_refusal(&self, _msisdn: &str) -> Option<&'static str> {
+        None
+    }
+
+    /// A decline this payer already met, so it stays visible after a reload.
+    fn decline_for(&self, phone: &str) -> Option<String>;
+
+    /// The delivery address and shipping options an express payment shows
+    /// before approval; `chosen` is a method the payer picked before.
+    fn express(&self, _chosen: Option<&str>) -> Option<Express> {
+        None
+    }
+
+    /// How it ended (or that it is still open).
+    fn outcome(&self) -> Ending;
+
+    /// Whether the result page offers "Remove consent".
+    fn has_consent(&self) -> bool {
+        false
+    }
+
+    /// The payment as of now: a due expiry is committed first, so the page
+    /// shows what the API would report. `None` if it is gone.
+    fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>>;
+
+    /// The payer is back on the landing page; returns the payment if that
+    /// changed it.
+    fn back_to_landing<'a>(
+        &'a self,
+        _st: &'a AppState,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// The payer submitted a phone number on the landing page.
+    fn phone_submitted<'a>(&'a self, _st: &'a AppState) -> BoxFuture<'a, Result<(), ErrorPage>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The payer opened it in the app: returns the payment if opening
+    /// changed it, and why something the page would show failed.
+    fn opened<'a>(&'a self, _st: &'a AppState) -> BoxFuture<'a, (Option<Paid>, Option<String>)> {
+        Box::pin(async { (None, None) })
+    }
+
+    /// The payer approves with `phone` (an MSISDN) and, for express, the
+    /// shipping method picked.
+    fn approve<'a>(
+        &'a self,
+        st: &'a AppState,
+        phone: &'a str,
+        shipping_method_id: Option<String>,
+    ) -> BoxFuture<'a, Approval>;
+
+    /// The payer rejects it; returns it as it is afterwards.
+    fn reject<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Paid, ErrorPage>>;
+
+    /// The payer revokes the consent given with it.
+    fn remove_consent<'a>(
+        &'a self,
+        _st: &'a AppState,
+    ) -> BoxFuture<'a, Result<ConsentRemoval, ErrorPage>> {
+        Box::pin(async {
+            Err(ErrorPage::bad_request(
+                "This payment has no consent to remove",
+            ))
+        })
+    }
+}
+
+/// A payment of some API, as the pages hold it.
+pub type Paid = Box<dyn PayerPayment>;
+
+/// The payments of one API, as the pages find them.
+pub trait PayerFamily: Sync {
+    /// The payment behind a landing-page token, as stored.
+    fn by_token<'a>(
+        &'a self,
+        st: &'a AppState,
+        token: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Option<Paid>>>;
+
+    /// The payments waiting in a phone's inbox (newest first, at most
+    /// `limit`), each as of now.
+    fn for_phone<'a>(
+        &'a self,
+        st: &'a AppState,
+        phone: &'a str,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>>;
+}
+
+/// What a payer's approval came to.
+pub enum Approval {
+    Approved(Paid),
+    /// The payer's card was declined; the payment stays open.
+    Declined(Paid, String),
+    /// The API refused it (`status`, why); the page reads the payment again
+    /// and shows why beside its buttons while it is open.
+    Refused(StatusCode, String),
+    /// Shown as an error page.
+    Failed(ErrorPage),
+}
+
+/// What the merchant answered to a consent removal.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentRemoval {
+    pub url: String,
+    /// HTTP status, or 0 when the call failed (timeout, connection, redirect not followed).
+    pub status: u16,
+    pub error: Option<String>,
+}
+
+/// How a payment that is no longer open ended, in the payer's words.
+pub struct Ending {
+    pub heading: &'static str,
+    pub message: &'static str,
+    pub good: bool,
+    /// The state as the merchant's API reports it (`AUTHORIZED`, `RESERVE`…).
+    pub state: &'static str,
+}
+
+/// An express payment's delivery address and what the merchant offers.
+pub struct Express {
+    pub address: Vec<String>,
+    /// `None` while the merchant's options are not known (its
+    /// shippingDetails endpoint failed to answer).
+    pub options: Option<Vec<ShippingRow>>,
+}
+
+pub struct ShippingRow {
+    pub id: String,
+    pub method: String,
+    pub cost: String,
+    pub total: String,
+    pub checked: bool,
+}
