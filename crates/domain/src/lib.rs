@@ -19,3 +19,40 @@ pub const SECOND: Millis = 1_000;
 pub const MINUTE: Millis = 60 * SECOND;
 pub const HOUR: Millis = 60 * MINUTE;
 pub const DAY: Millis = 24 * HOUR;
+
+/// What the shared update loop needs of a payment of any family: whether
+/// its payer's time ran out, and the payment a change leaves.
+pub trait Lifecycle: Sized {
+    /// A change of the payment, with whatever it owes others.
+    type Transition;
+
+    /// When the payer's time is up at `now`: the transition that ends it.
+    fn expire_if_due(&self, now: Millis) -> Option<Self::Transition>;
+
+    /// The payment after `t`.
+    fn after(t: Self::Transition) -> Self;
+}
+
+impl Lifecycle for epayment::Payment {
+    type Transition = epayment::Transition;
+
+    fn expire_if_due(&self, now: Millis) -> Option<epayment::Transition> {
+        epayment::Payment::expire_if_due(self, now)
+    }
+
+    fn after(t: epayment::Transition) -> Self {
+        t.payment
+    }
+}
+
+impl Lifecycle for ecom::Payment {
+    type Transition = ecom::Transition;
+
+    fn expire_if_due(&self, now: Millis) -> Option<ecom::Transition> {
+        ecom::Payment::expire_if_due(self, now)
+    }
+
+    fn after(t: ecom::Transition) -> Self {
+        t.payment
+    }
+}

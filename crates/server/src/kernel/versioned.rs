@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use vipps_domain::Millis;
+use vipps_domain::{Lifecycle, Millis};
 use vipps_store::{idempotency::Record, DueCursor, Stored, WriteError, WriteSet};
 
 use super::problem::{db_error, ApiError};
@@ -15,18 +15,19 @@ use crate::AppState;
 /// Attempts before a hot payment is reported busy.
 pub const MAX_ATTEMPTS: usize = 50;
 
-/// A payment family: its rows, its expiry and how its changes are written.
+/// A payment family: where its rows are and how its changes are written.
 pub trait Family: Send + Sync + 'static {
     /// The domain payment.
-    type Payment: Send + Sync;
-    /// A change of it, with whatever it owes others (events, callbacks).
-    type Transition: Send;
+    type Payment: Lifecycle<Transition: Send> + Send + Sync;
 
     fn read(
         st: &AppState,
         msn: &str,
         id: &str,
     ) -> impl Future<Output = anyhow::Result<Option<Stored<Self::Payment>>>> + Send;
+
+    /// The (merchant, id) a payment is read by.
+    fn key(p: &Self::Payment) -> (String, String);
 
     /// The idempotency record of (`msn`, `path`, `key`) and the payment, for
     /// the idempotent loop; a family may read both at once.
@@ -48,15 +49,13 @@ pub trait Family: Send + Sync + 'static {
         }
     }
 
-    /// When the payer's time is up at `now`: the transition that ends it.
-    fn expire_if_due(p: &Self::Payment, now: Millis) -> Option<Self::Transition>;
-
-    /// The writes of a transition of a row read at `version`.
-    fn persist(t: &Self::Transition, version: i64) -> WriteSet;
-
-    /// The payment after the transition.
-    fn into_payment(t: Self::Transition) -> Self::Payment;
+    /// The writes of a transition of a row read at `version`: the row and
+    /// what the change owes others (events, webhooks, callbacks).
+    fn persist(t: &Transition<Self>, version: i64) -> WriteSet;
 }
+
+/// A change of a payment of family `F`.
+pub type Transition<F> = <<F as Family>::Payment as Lifecycle>::Transition;
 
 /// A family whose payments expire when the payer never acts; the upkeep
 /// loop sweeps it.
@@ -95,12 +94,12 @@ pub async fn try_settle<F: Family>(
     s: Stored<F::Payment>,
     now: Millis,
 ) -> Result<Stored<F::Payment>, WriteError> {
-    let Some(t) = F::expire_if_due(&s.payment, now) else {
+    let Some(t) = s.payment.expire_if_due(now) else {
         return Ok(s);
     };
     st.commit(F::persist(&t, s.version)).await?;
     Ok(Stored {
-        payment: F::into_payment(t),
+        payment: F::Payment::after(t),
         version: s.version + 1,
     })
 }
@@ -121,6 +120,26 @@ pub async fn settled<F: Family, P: ApiError>(
         }
     }
     Err(P::busy())
+}
+
+/// Each of `listed` as of `now`: only one whose window has passed is read
+/// again and settled (a page listing many payments writes only for those).
+pub async fn settle_listed<F: Family, P: ApiError>(
+    st: &AppState,
+    listed: Vec<Stored<F::Payment>>,
+    now: Millis,
+) -> Result<Vec<F::Payment>, P> {
+    let mut out = Vec::with_capacity(listed.len());
+    for s in listed {
+        if s.payment.expire_if_due(now).is_none() {
+            out.push(s.payment);
+            continue;
+        }
+        let (msn, id) = F::key(&s.payment);
+        let settled = settled::<F, P>(st, &msn, &id, now).await?;
+        out.push(settled.map_or(s.payment, |s| s.payment));
+    }
+    Ok(out)
 }
 
 /// Runs `decide` on the settled payment and commits its writes, retrying on

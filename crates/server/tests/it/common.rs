@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::{json, Value};
-use sqlx::{Connection, Executor};
 use vipps_server::{AppState, Config};
-use vipps_store::{merchants::NewCredentials, Db, DbOptions};
+use vipps_store::{merchants::NewCredentials, test_support::TestDatabase, Db, DbOptions};
 
 pub struct TestApp {
     pub base: String,
@@ -16,26 +15,7 @@ pub struct TestApp {
     pub db: Db,
     pub state: AppState,
     pub merchant: NewCredentials,
-    _dir: tempfile::TempDir,
-}
-
-/// A database URL of its own for one test.
-pub async fn test_database_url(dir: &tempfile::TempDir) -> String {
-    match std::env::var("DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
-            sqlx::any::install_default_drivers();
-            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::AnyConnection::connect(&url)
-                .await
-                .expect("connect to DATABASE_URL");
-            conn.execute(format!("CREATE SCHEMA {schema}").as_str())
-                .await
-                .expect("create schema");
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-c%20search_path%3D{schema}")
-        }
-        _ => format!("sqlite://{}/sandbox.db", dir.path().display()),
-    }
+    _database: TestDatabase,
 }
 
 impl TestApp {
@@ -45,11 +25,8 @@ impl TestApp {
 
     /// A test app with its own settings (public URL is filled in).
     pub async fn spawn_with(cfg: Config) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let url = test_database_url(&dir).await;
-        let db = Db::connect(&url, DbOptions { max_connections: 5 })
-            .await
-            .expect("database");
+        let database = TestDatabase::fresh().await;
+        let db = database.connect(DbOptions { max_connections: 5 }).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(
@@ -77,7 +54,7 @@ impl TestApp {
             db,
             state,
             merchant,
-            _dir: dir,
+            _database: database,
         }
     }
 

@@ -110,6 +110,11 @@ pub async fn status(
     Ok(json_ok(&render::status(&s.payment)))
 }
 
+/// The merchant operations, as `operate`'s parameter.
+pub const CAPTURE: u8 = 0;
+pub const REFUND: u8 = 1;
+pub const CANCEL: u8 = 2;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
     Capture,
@@ -194,14 +199,19 @@ fn decide(
     }
 }
 
-async fn operate(
-    st: AppState,
+/// Capture (`OP` = [`CAPTURE`]), refund ([`REFUND`]) or cancel ([`CANCEL`]).
+pub async fn operate<const OP: u8>(
+    State(st): State<AppState>,
     m: Merchant,
-    order_id: String,
+    Path(order_id): Path<String>,
     h: HeaderMap,
     body: Body<EcomProblem>,
-    op: Op,
 ) -> Result<Response> {
+    let op = match OP {
+        CAPTURE => Op::Capture,
+        REFUND => Op::Refund,
+        _ => Op::Cancel,
+    };
     let key = idempotency::key::<EcomProblem>(&h)?;
     load(&st, &m, &order_id).await?;
     let req: wire::ActionRequest = body.json()?;
@@ -220,36 +230,6 @@ async fn operate(
         decide(op, &mo, release, &order_id, cur, now, key)
     })
     .await
-}
-
-pub async fn capture(
-    State(st): State<AppState>,
-    m: Merchant,
-    Path(order_id): Path<String>,
-    h: HeaderMap,
-    body: Body<EcomProblem>,
-) -> Result<Response> {
-    operate(st, m, order_id, h, body, Op::Capture).await
-}
-
-pub async fn refund(
-    State(st): State<AppState>,
-    m: Merchant,
-    Path(order_id): Path<String>,
-    h: HeaderMap,
-    body: Body<EcomProblem>,
-) -> Result<Response> {
-    operate(st, m, order_id, h, body, Op::Refund).await
-}
-
-pub async fn cancel(
-    State(st): State<AppState>,
-    m: Merchant,
-    Path(order_id): Path<String>,
-    h: HeaderMap,
-    body: Body<EcomProblem>,
-) -> Result<Response> {
-    operate(st, m, order_id, h, body, Op::Cancel).await
 }
 
 /// Test-only approve: exactly what the payer's approval does. Express is

@@ -12,10 +12,10 @@ use vipps_domain::{
 
 use super::{
     problem::EcomProblem,
-    service::{self, Approved},
+    service::{self, Approved, Ecom},
 };
 use crate::{
-    kernel::problem::ApiError,
+    kernel::{problem::ApiError, versioned::settle_listed},
     web::{
         payer::{
             Approval, ConsentRemoval, Ending, Express, Paid, PayerFamily, PayerPayment, ShippingRow,
@@ -279,18 +279,10 @@ impl PayerFamily for Payments {
         limit: i64,
     ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>> {
         Box::pin(async move {
+            let listed = st.db.ecom_payments_for_phone(phone, limit).await?;
             let now = st.clock.now();
-            let mut out = Vec::new();
-            for s in st.db.ecom_payments_for_phone(phone, limit).await? {
-                let p = match s.payment.expire_if_due(now) {
-                    Some(_) => service::settled(st, &s.payment.msn, &s.payment.order_id, now)
-                        .await?
-                        .map_or(s.payment, |s| s.payment),
-                    None => s.payment,
-                };
-                out.push(paid(p));
-            }
-            Ok(out)
+            let settled = settle_listed::<Ecom, EcomProblem>(st, listed, now).await?;
+            Ok(settled.into_iter().map(paid).collect())
         })
     }
 }

@@ -5,7 +5,7 @@ use axum::{
     Router,
 };
 
-use super::handlers::{cancel, capture, details, force_approve, initiate, refund, status};
+use super::handlers::{details, force_approve, initiate, operate, status, CANCEL, CAPTURE, REFUND};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -13,9 +13,18 @@ pub fn router() -> Router<AppState> {
         .route("/ecomm/v2/payments", post(initiate))
         .route("/ecomm/v2/payments/{order_id}/details", get(details))
         .route("/ecomm/v2/payments/{order_id}/status", get(status))
-        .route("/ecomm/v2/payments/{order_id}/capture", post(capture))
-        .route("/ecomm/v2/payments/{order_id}/refund", post(refund))
-        .route("/ecomm/v2/payments/{order_id}/cancel", put(cancel))
+        .route(
+            "/ecomm/v2/payments/{order_id}/capture",
+            post(operate::<CAPTURE>),
+        )
+        .route(
+            "/ecomm/v2/payments/{order_id}/refund",
+            post(operate::<REFUND>),
+        )
+        .route(
+            "/ecomm/v2/payments/{order_id}/cancel",
+            put(operate::<CANCEL>),
+        )
         .route(
             "/ecomm/v2/integration-test/payments/{order_id}/approve",
             post(force_approve),

@@ -75,22 +75,17 @@ pub struct Ecom;
 
 impl Family for Ecom {
     type Payment = Payment;
-    type Transition = Transition;
 
     async fn read(st: &AppState, msn: &str, order_id: &str) -> anyhow::Result<Option<StoredEcom>> {
         st.db.ecom_payment(msn, order_id).await
     }
 
-    fn expire_if_due(p: &Payment, now: Millis) -> Option<Transition> {
-        p.expire_if_due(now)
+    fn key(p: &Payment) -> (String, String) {
+        (p.msn.clone(), p.order_id.clone())
     }
 
     fn persist(t: &Transition, version: i64) -> WriteSet {
         persist(t, version)
-    }
-
-    fn into_payment(t: Transition) -> Payment {
-        t.payment
     }
 }
 

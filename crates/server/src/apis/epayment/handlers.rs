@@ -146,15 +146,20 @@ async fn modify(
     .await
 }
 
-/// Capture and refund share everything but the domain operation.
-async fn capture_or_refund(
-    st: AppState,
+/// Capture and refund share everything but the domain operation: `REFUND`
+/// tells which.
+pub async fn capture_or_refund<const REFUND: bool>(
+    State(st): State<AppState>,
     m: Merchant,
-    reference: String,
+    Path(reference): Path<String>,
     h: HeaderMap,
     body: Body<ApiProblem>,
-    op: on_ecom::Op,
 ) -> Result<Response> {
+    let op = if REFUND {
+        on_ecom::Op::Refund
+    } else {
+        on_ecom::Op::Capture
+    };
     path_reference(&reference)?;
     let req: wire::ModificationRequest = body.json()?;
     let amount = money(&req.modification_amount, "modificationAmount.currency")?;
@@ -175,26 +180,6 @@ async fn capture_or_refund(
         ))
     })
     .await
-}
-
-pub async fn capture(
-    State(st): State<AppState>,
-    m: Merchant,
-    Path(reference): Path<String>,
-    h: HeaderMap,
-    body: Body<ApiProblem>,
-) -> Result<Response> {
-    capture_or_refund(st, m, reference, h, body, on_ecom::Op::Capture).await
-}
-
-pub async fn refund(
-    State(st): State<AppState>,
-    m: Merchant,
-    Path(reference): Path<String>,
-    h: HeaderMap,
-    body: Body<ApiProblem>,
-) -> Result<Response> {
-    capture_or_refund(st, m, reference, h, body, on_ecom::Op::Refund).await
 }
 
 pub async fn cancel(

@@ -29,7 +29,7 @@ use vipps_domain::{
     ecom::{self, CancelCause, EcomError, Group, Modification, Operation, Payment, State},
     epayment,
     time_fmt::rfc3339,
-    Currency, Millis, Money,
+    Currency, Lifecycle, Millis, Money,
 };
 use vipps_store::{idempotency::Record, Stored, WriteSet};
 use vipps_wire::epayment as wire;
@@ -80,9 +80,26 @@ async fn read_ecom(
     }))
 }
 
+impl Lifecycle for Target {
+    type Transition = TargetTransition;
+
+    fn expire_if_due(&self, now: Millis) -> Option<TargetTransition> {
+        match self {
+            Target::Epayment(p) => p.expire_if_due(now).map(TargetTransition::Epayment),
+            Target::Ecom(p) => p.expire_if_due(now).map(TargetTransition::Ecom),
+        }
+    }
+
+    fn after(t: TargetTransition) -> Target {
+        match t {
+            TargetTransition::Epayment(t) => Target::Epayment(t.payment),
+            TargetTransition::Ecom(t) => Target::Ecom(t.payment),
+        }
+    }
+}
+
 impl Family for EpaymentOrEcom {
     type Payment = Target;
-    type Transition = TargetTransition;
 
     async fn read(
         st: &AppState,
@@ -109,13 +126,6 @@ impl Family for EpaymentOrEcom {
         }
     }
 
-    fn expire_if_due(p: &Target, now: Millis) -> Option<TargetTransition> {
-        match p {
-            Target::Epayment(p) => Epayment::expire_if_due(p, now).map(TargetTransition::Epayment),
-            Target::Ecom(p) => Ecom::expire_if_due(p, now).map(TargetTransition::Ecom),
-        }
-    }
-
     fn persist(t: &TargetTransition, version: i64) -> WriteSet {
         match t {
             TargetTransition::Epayment(t) => Epayment::persist(t, version),
@@ -123,10 +133,10 @@ impl Family for EpaymentOrEcom {
         }
     }
 
-    fn into_payment(t: TargetTransition) -> Target {
-        match t {
-            TargetTransition::Epayment(t) => Target::Epayment(Epayment::into_payment(t)),
-            TargetTransition::Ecom(t) => Target::Ecom(Ecom::into_payment(t)),
+    fn key(p: &Target) -> (String, String) {
+        match p {
+            Target::Epayment(p) => Epayment::key(p),
+            Target::Ecom(p) => Ecom::key(p),
         }
     }
 }

@@ -11,9 +11,10 @@ use vipps_domain::{
 
 use super::{
     problem::ApiProblem,
-    service::{self, Approved},
+    service::{self, Approved, Epayment},
 };
 use crate::{
+    kernel::versioned::settle_listed,
     web::{
         payer::{Approval, Ending, Paid, PayerFamily, PayerPayment},
         ErrorPage,
@@ -174,8 +175,7 @@ impl PayerFamily for Payments {
         })
     }
 
-    /// PUSH_MESSAGE payments and those with a prefilled customer; only one
-    /// whose window has passed needs a write.
+    /// PUSH_MESSAGE payments and those with a prefilled customer.
     fn for_phone<'a>(
         &'a self,
         st: &'a AppState,
@@ -183,18 +183,10 @@ impl PayerFamily for Payments {
         limit: i64,
     ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>> {
         Box::pin(async move {
+            let listed = st.db.payments_for_phone(phone, limit).await?;
             let now = st.clock.now();
-            let mut out = Vec::new();
-            for s in st.db.payments_for_phone(phone, limit).await? {
-                let p = match s.payment.expire_if_due(now) {
-                    Some(_) => service::settled(st, &s.payment.msn, &s.payment.reference, now)
-                        .await?
-                        .map_or(s.payment, |s| s.payment),
-                    None => s.payment,
-                };
-                out.push(paid(p));
-            }
-            Ok(out)
+            let settled = settle_listed::<Epayment, ApiProblem>(st, listed, now).await?;
+            Ok(settled.into_iter().map(paid).collect())
         })
     }
 }

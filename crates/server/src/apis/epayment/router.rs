@@ -5,7 +5,7 @@ use axum::{
     Router,
 };
 
-use super::handlers::{cancel, capture, create, force_approve, get_events, get_payment, refund};
+use super::handlers::{cancel, capture_or_refund, create, force_approve, get_events, get_payment};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -13,8 +13,14 @@ pub fn router() -> Router<AppState> {
         .route("/epayment/v1/payments", post(create))
         .route("/epayment/v1/payments/{reference}", get(get_payment))
         .route("/epayment/v1/payments/{reference}/events", get(get_events))
-        .route("/epayment/v1/payments/{reference}/capture", post(capture))
-        .route("/epayment/v1/payments/{reference}/refund", post(refund))
+        .route(
+            "/epayment/v1/payments/{reference}/capture",
+            post(capture_or_refund::<false>),
+        )
+        .route(
+            "/epayment/v1/payments/{reference}/refund",
+            post(capture_or_refund::<true>),
+        )
         .route("/epayment/v1/payments/{reference}/cancel", post(cancel))
         .route(
             "/epayment/v1/payments/{reference}/approve",

@@ -96,10 +96,13 @@ pub struct Epayment;
 
 impl Family for Epayment {
     type Payment = Payment;
-    type Transition = Transition;
 
     async fn read(st: &AppState, msn: &str, reference: &str) -> anyhow::Result<Option<Stored>> {
         st.db.payment(msn, reference).await
+    }
+
+    fn key(p: &Payment) -> (String, String) {
+        (p.msn.clone(), p.reference.clone())
     }
 
     /// One query for both: the hot path of every capture and refund.
@@ -116,16 +119,8 @@ impl Family for Epayment {
             .await
     }
 
-    fn expire_if_due(p: &Payment, now: Millis) -> Option<Transition> {
-        p.expire_if_due(now)
-    }
-
     fn persist(t: &Transition, version: i64) -> WriteSet {
         persist(t, version)
-    }
-
-    fn into_payment(t: Transition) -> Payment {
-        t.payment
     }
 }
 
