@@ -1,4 +1,4 @@
-//! When a webhook is attempted (RELIABILITY.md D2): at t0, then +5 s, +5 min,
+//! When a webhook is attempted (docs/reliability.md#d2): at t0, then +5 s, +5 min,
 //! +30 min, +2 h, +5 h, +10 h, +10 h, then every 10 h while within 7 days of
 //! t0 — 22 attempts, the last ≈ 167 h 35 min after t0. Offsets are absolute
 //! from t0 so the schedule is the same however late a worker ran.

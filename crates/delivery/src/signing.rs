@@ -1,4 +1,4 @@
-//! Webhook request signing (BEHAVIOR.md §5.3, the Webhooks API's
+//! Webhook request signing (docs/compatibility.md#webhooks-v1-signing, the Webhooks API's
 //! request-authentication guide).
 //!
 //! `x-ms-content-sha256` = Base64(SHA-256(body)); the string to sign is

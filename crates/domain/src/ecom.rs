@@ -1,5 +1,5 @@
 //! eCom API v2 (regular and express checkout): the payment, its operation
-//! log and its amount rules (BEHAVIOR.md §3). As in the real API the state
+//! log and its amount rules (docs/compatibility.md#ecom-v2). As in the real API the state
 //! *is* the log (`transactionLogHistory`); the counters next to it are a
 //! cache of what the log adds up to. Every operation is a pure function of
 //! the payment and the sandbox time; the callbacks an outcome owes the
@@ -22,7 +22,8 @@ pub use initiate::{
 
 use crate::{payer, Millis, DAY, MINUTE};
 
-/// Payer window: 5 minutes on the landing page plus 5 in the app (§1.4).
+/// How long the payer has to act: one 10-minute window from initiate, with
+/// no separate limit for the landing page (docs/compatibility.md#payer-window).
 pub const PAYER_WINDOW: Millis = 10 * MINUTE;
 pub const CAPTURE_PERIOD: Millis = 180 * DAY;
 pub const REFUND_PERIOD: Millis = 365 * DAY;
@@ -32,7 +33,7 @@ pub const MINIMUM_AMOUNT: i64 = 100;
 pub const REGULAR: &str = "eComm Regular Payment";
 pub const EXPRESS: &str = "eComm Express Payment";
 
-/// The log operations of `/details` (§3.3).
+/// The log operations of `/details` (docs/compatibility.md#ecom-v2-payment-states-and-log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Operation {
@@ -100,7 +101,7 @@ pub struct LogEntry {
     pub transaction_text: String,
 }
 
-/// A callback the outcome owes the merchant (§3.7).
+/// A callback the outcome owes the merchant (docs/compatibility.md#ecom-v2-callbacks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     /// `RESERVED`/`RESERVE`, `SALE`, `CANCELLED`, `REJECTED`, `RESERVE_FAILED`, `SALE_FAILED`.
@@ -173,7 +174,7 @@ pub struct Modification {
 }
 
 /// Joins a merchant prefix and a path: one trailing `/` of the prefix is
-/// dropped (§10 item 6), so `https://x/cb/` and `https://x/cb` agree.
+/// dropped (docs/compatibility.md#ecom-v2-callbacks), so `https://x/cb/` and `https://x/cb` agree.
 pub fn join(prefix: &str, path: &str) -> String {
     format!("{}{path}", prefix.strip_suffix('/').unwrap_or(prefix))
 }
@@ -218,7 +219,7 @@ impl Payment {
         Some(last.map_or(CancelCause::Payer, |e| self.cancel_cause(e)))
     }
 
-    /// What the payer is asked to pay: the amount plus the chosen shipping (§10 item 1).
+    /// What the payer is asked to pay: the amount plus the chosen shipping (docs/compatibility.md#ecom-v2-express-checkout).
     pub fn total(&self) -> i64 {
         self.amount + self.shipping.as_ref().map_or(0, |s| s.cost_ore)
     }
@@ -247,7 +248,7 @@ impl Payment {
     }
 
     /// A merchant operation that was refused is logged too, with
-    /// `operationSuccess: false` and its request id (BEHAVIOR.md §3.3); the
+    /// `operationSuccess: false` and its request id (docs/compatibility.md#ecom-v2-payment-states-and-log); the
     /// payment is otherwise unchanged and nobody is called back.
     pub fn log_refusal(
         &self,
@@ -309,7 +310,7 @@ impl Payment {
         }
     }
 
-    /// The payer never acted: log CANCEL, callback REJECTED (§10 item 2).
+    /// The payer never acted: log CANCEL, callback REJECTED (docs/compatibility.md#ecom-v2-callbacks).
     pub fn expire_if_due(&self, now: Millis) -> Option<Transition> {
         (self.state == State::Initiate && now >= self.expires_at)
             .then(|| self.user_end(now, "REJECTED"))
@@ -423,7 +424,7 @@ impl Payment {
         self.reserved_at.is_some_and(|at| now - at > period)
     }
 
-    /// A (partial) capture of what is reserved and not yet captured (§3.3).
+    /// A (partial) capture of what is reserved and not yet captured (docs/compatibility.md#ecom-v2-payment-states-and-log).
     pub fn capture(&self, m: &Modification, now: Millis) -> Result<Transition, EcomError> {
         match self.state {
             State::Reserve => {}

@@ -1,5 +1,5 @@
 //! ePayment v1: the payment, its state machine, its amount rules and its
-//! event log (BEHAVIOR.md §4). Every operation is a pure function from the
+//! event log (docs/compatibility.md#epayment-v1). Every operation is a pure function from the
 //! current payment and the sandbox time to the next payment and the events it
 //! appends, or to an error from the catalogue in [`PaymentError`].
 
@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{money::Money, payer, Millis, DAY, MINUTE};
 
-/// How long the payer has to act on a normal payment: 5 minutes on the
-/// landing page plus 5 in the app (BEHAVIOR.md §1.4).
+/// How long the payer has to act on a normal payment: one 10-minute window
+/// from creation, with no separate limit for the landing page
+/// (docs/compatibility.md#payer-window).
 pub const PAYER_WINDOW: Millis = 10 * MINUTE;
 pub const CAPTURE_PERIOD: Millis = 180 * DAY;
 pub const REFUND_PERIOD: Millis = 365 * DAY;
@@ -293,7 +294,7 @@ impl Payment {
     }
 
     /// Going back to the landing page after submitting the phone number
-    /// cancels the payment, as the real landing page does (BEHAVIOR.md §4.6).
+    /// cancels the payment, as the real landing page does (docs/compatibility.md#payer-pages).
     pub fn back_to_landing(&self, now: Millis) -> Option<Transition> {
         (self.phone_submitted && self.state == State::Created && now < self.expires_at)
             .then(|| self.reject(now).ok())

@@ -40,7 +40,7 @@ impl std::fmt::Display for Msn {
 
 /// A merchant's payment reference (ePayment/Checkout) or orderId (eCom).
 /// New references are `^[a-zA-Z0-9-]{8,50}$`; in paths 1–50 characters are
-/// accepted so eCom orderIds can be addressed too (BEHAVIOR.md §1.3, §4.7).
+/// accepted so eCom orderIds can be addressed too (docs/compatibility.md#identifiers-amounts-and-phone-numbers).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Reference(String);

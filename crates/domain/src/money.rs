@@ -1,4 +1,4 @@
-//! Amounts in integer minor units with their currency (BEHAVIOR.md §1.3).
+//! Amounts in integer minor units with their currency (docs/compatibility.md#identifiers-amounts-and-phone-numbers).
 
 use serde::{Deserialize, Serialize};
 

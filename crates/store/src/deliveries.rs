@@ -1,5 +1,5 @@
 //! The outbox of outgoing calls and the log of their attempts
-//! (RELIABILITY.md D1–D8).
+//! (docs/reliability.md#deliveries).
 //!
 //! Rows are written by [`enqueue_webhooks`] inside the transaction of the
 //! change they report. Workers claim due rows with a lease — a conditional
@@ -132,7 +132,7 @@ pub fn enqueue_webhooks(
 
 /// What a row is; it decides how the row is sent (see the worker).
 pub const KIND_WEBHOOK: &str = "webhook";
-/// An eCom v2 callback: one attempt, no retries (BEHAVIOR.md §1.6).
+/// An eCom v2 callback: one attempt, no retries (docs/compatibility.md#ecom-v2-callbacks).
 pub const KIND_ECOM_CALLBACK: &str = "ecom_callback";
 
 /// Appends one callback to a state change's write set: a POST of `body` to

@@ -1,5 +1,5 @@
 //! Stored outcomes of requests made with an idempotency key
-//! (RELIABILITY.md I1–I6): the key's scope is (MSN, operation path, key), the
+//! (docs/reliability.md#idempotency): the key's scope is (MSN, operation path, key), the
 //! fingerprint is a hash of method, path and raw body, and the stored status
 //! and body are replayed byte for byte while the record is within retention.
 

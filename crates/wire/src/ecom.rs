@@ -1,12 +1,12 @@
-//! eCom API v2 (`specs/ecom-v2.yaml`) and the merchant endpoints it calls
-//! (`specs/ecom-v2-merchant-endpoints.yaml`). Request fields the rules of
-//! BEHAVIOR.md §3.2 check are optional here so that a missing one becomes
+//! eCom API v2 (https://developer.vippsmobilepay.com/docs/APIs/ecom-api/) and the merchant endpoints it calls
+//! (the merchant endpoints of the same API). Request fields the rules of
+//! docs/compatibility.md#ecom-v2-initiate check are optional here so that a missing one becomes
 //! the documented error instead of a generic parse failure.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// `merchantSerialNumber`: a string, or a JSON number as the express guide
-/// sends it (§10 item 23).
+/// sends it (docs/compatibility.md#identifiers-amounts-and-phone-numbers).
 fn msn<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -231,7 +231,7 @@ pub struct Error {
     pub context_id: String,
 }
 
-/// A callback's address (`zipCode`, country `Norway`; §10 item 4).
+/// A callback's address (`zipCode`, country `Norway`; docs/compatibility.md#ecom-v2-callbacks).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallbackAddress {

@@ -1,4 +1,4 @@
-//! ePayment API v1 (`specs/epayment-v1.yaml`).
+//! ePayment API v1 (https://developer.vippsmobilepay.com/docs/APIs/epayment-api/).
 
 use std::collections::BTreeMap;
 

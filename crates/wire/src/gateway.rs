@@ -1,5 +1,5 @@
 //! The body the API gateway answers with when the subscription key or the
-//! access token is missing or wrong; the same in every API (BEHAVIOR.md §1.5).
+//! access token is missing or wrong; the same in every API (docs/compatibility.md#credentials-and-gateway-errors).
 
 use serde::{Deserialize, Serialize};
 

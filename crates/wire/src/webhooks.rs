@@ -1,4 +1,4 @@
-//! Webhooks API v1 (`specs/webhooks-v1.yaml`).
+//! Webhooks API v1 (https://developer.vippsmobilepay.com/docs/APIs/webhooks-api/).
 
 use serde::{Deserialize, Serialize};
 

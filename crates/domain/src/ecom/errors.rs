@@ -1,6 +1,6 @@
-//! The eCom error catalogue (BEHAVIOR.md §3.9): a group, a code that is a
+//! The eCom error catalogue (docs/compatibility.md#ecom-v2-errors): a group, a code that is a
 //! string (for `InvalidRequest` the field name), a message, and the HTTP
-//! status of §3.9 "Choice (HTTP)". The key is (group, code): 51, 93 and 98
+//! status the sandbox chose for it. The key is (group, code): 51, 93 and 98
 //! exist in two groups.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
-//! Express checkout (BEHAVIOR.md §3.8): the shipping options a merchant
+//! Express checkout (docs/compatibility.md#ecom-v2-express-checkout): the shipping options a merchant
 //! offers, which one the payer ends up with, and the profile data the
 //! sandbox's payers share. Shipping costs arrive as decimal NOK and are kept
-//! as øre so amounts stay integers (§10 item 1).
+//! as øre so amounts stay integers (docs/compatibility.md#ecom-v2-express-checkout).
 
 use serde::{Deserialize, Serialize};
 
@@ -123,7 +123,7 @@ pub fn user_details(phone: &str) -> UserDetails {
     }
 }
 
-/// How long an express payer's personal data is shown (BEHAVIOR.md §1.4).
+/// How long an express payer's personal data is shown (docs/compatibility.md#ecom-v2-personal-data-expiry).
 pub const USER_DATA_LIFETIME: crate::Millis = 7 * crate::DAY;
 
 /// What `/details` shows instead of personal data past its lifetime.

@@ -1,5 +1,5 @@
 //! Initiating a payment: every rule of `POST /ecomm/v2/payments`
-//! (BEHAVIOR.md §1.3, §3.2) and the new payment at INITIATE.
+//! (docs/compatibility.md#ecom-v2-initiate) and the new payment at INITIATE.
 
 use super::*;
 
@@ -23,7 +23,7 @@ pub struct NewPayment {
     pub scope: Option<String>,
 }
 
-/// What the operator configured for a unit (§3.4, Merchant 38/51).
+/// What the operator configured for a unit (Merchant 38/51; docs/compatibility.md#ecom-v2-unit-settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct UnitSettings {
     pub direct_capture: bool,
@@ -64,7 +64,7 @@ pub fn msisdn(mobile8: &str) -> String {
 }
 
 /// A URL eCom accepts: absolute http(s), ≤255 characters. The sandbox's
-/// default is lenient (loopback and plain HTTP allowed, §1.3 "strict URLs").
+/// default is lenient (loopback and plain HTTP allowed, docs/compatibility.md#ecom-v2-initiate).
 pub fn is_url(s: &str) -> bool {
     let rest = s
         .strip_prefix("https://")
@@ -87,7 +87,7 @@ fn text(field: &str, t: Option<&str>) -> Result<String, EcomError> {
     }
 }
 
-/// Checks the transaction text of a modification (§1.3: required, ≤100).
+/// Checks the transaction text of a modification (required, ≤100 characters; docs/compatibility.md#ecom-v2-capture-refund-and-cancel).
 pub fn modification_text(t: Option<&str>) -> Result<String, EcomError> {
     text("transactionText", t)
 }
@@ -104,7 +104,7 @@ fn url_field(field: &str, v: &Option<String>, required: bool) -> Result<(), Ecom
 }
 
 impl NewPayment {
-    /// Every initiate rule of §3.2; builds the payment with its INITIATE entry.
+    /// Every initiate rule (docs/compatibility.md#ecom-v2-initiate); builds the payment with its INITIATE entry.
     pub fn initiate(
         self,
         msn: &str,

@@ -1,5 +1,4 @@
-//! Creating a payment: every rule a create request must pass (BEHAVIOR.md
-//! §1.3, §4.2) and the new payment in state CREATED.
+//! Creating a payment: every rule a create request must pass (docs/compatibility.md#epayment-v1-create) and the new payment in state CREATED.
 
 use std::collections::BTreeMap;
 

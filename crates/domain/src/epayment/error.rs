@@ -1,4 +1,4 @@
-//! The ePayment error catalogue (BEHAVIOR.md §4.5).
+//! The ePayment error catalogue (docs/compatibility.md#epayment-v1-errors).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {

@@ -21,7 +21,7 @@ pub const INVALID_TOKEN: &str = "Unauthorized. Access token is missing or invali
 pub const WRONG_MSN: &str = "The Merchant-Serial-Number does not belong to these credentials.";
 
 /// The gateway's own error body, `{statusCode, message}`, which every API
-/// answers credential failures with (see docs/compatibility.md#access-token).
+/// answers credential failures with (see docs/compatibility.md#credentials-and-gateway-errors).
 pub fn gateway(status: StatusCode, message: &str) -> Response {
     let body = GatewayError {
         status_code: status.as_u16(),

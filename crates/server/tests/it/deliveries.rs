@@ -1,4 +1,4 @@
-//! The delivery engine (RELIABILITY.md D2–D8): retries on the sandbox clock,
+//! The delivery engine (docs/reliability.md#deliveries): retries on the sandbox clock,
 //! order per payment, what counts as success, isolation from slow receivers,
 //! fault injection and the inspection API.
 

@@ -1,4 +1,4 @@
-//! ePayment on eCom payments (BEHAVIOR.md §4.7): GET, `/events`, capture,
+//! ePayment on eCom payments (docs/compatibility.md#epayment-v1-on-ecom-payments): GET, `/events`, capture,
 //! refund and cancel of `/epayment/v1/payments/{orderId}` act on the eCom
 //! payment; eCom endpoints do not know ePayment references.
 

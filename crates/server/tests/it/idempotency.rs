@@ -1,4 +1,4 @@
-//! RELIABILITY.md I1–I5 and C1.
+//! Idempotency and concurrency: docs/reliability.md#idempotency and docs/reliability.md#c1.
 
 use serde_json::{json, Value};
 

@@ -234,7 +234,7 @@ pub async fn operate<const OP: u8>(
 
 /// Test-only approve: exactly what the payer's approval does. Express is
 /// supported as a sandbox extension (default shipping option, or
-/// `shippingMethodId`; see docs/compatibility.md#express-checkout).
+/// `shippingMethodId`; see docs/compatibility.md#ecom-v2-express-checkout).
 pub async fn force_approve(
     State(st): State<AppState>,
     m: Merchant,

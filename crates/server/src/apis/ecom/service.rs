@@ -6,7 +6,7 @@
 //! Express approval also makes the one synchronous merchant call of the
 //! flow — shipping details — *before* the transaction: nothing is held
 //! open across the HTTP call, and a failing merchant leaves the payment
-//! untouched (see docs/compatibility.md#express-checkout).
+//! untouched (see docs/compatibility.md#ecom-v2-express-checkout).
 
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ use crate::{
 };
 
 /// Timeout of the synchronous merchant calls: shipping details and consent
-/// removal (see docs/compatibility.md#merchant-calls).
+/// removal (see docs/compatibility.md#ecom-v2-express-checkout).
 pub const MERCHANT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Kinds of the calls made while the payer waits, as the inspection API shows them.
 pub const KIND_ECOM_SHIPPING: &str = "ecom_shipping_details";

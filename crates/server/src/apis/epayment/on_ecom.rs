@@ -1,4 +1,4 @@
-//! ePayment on eCom payments (see docs/compatibility.md#epayment-on-ecom-payments): GET, `/events`, capture,
+//! ePayment on eCom payments (see docs/compatibility.md#epayment-v1-on-ecom-payments): GET, `/events`, capture,
 //! refund and cancel under `/epayment/v1/payments/{reference}` also act on
 //! an eCom payment of the same merchant whose orderId is the reference.
 //! The ePayment handlers read through [`EpaymentOrEcom`], which falls back
@@ -272,7 +272,7 @@ pub enum Op {
     },
 }
 
-/// The ePayment problem of a refused eCom operation (titles of §4.5).
+/// The ePayment problem of a refused eCom operation (titles as in docs/compatibility.md#epayment-v1-errors).
 pub fn problem(e: &EcomError, op: Op, p: &Payment) -> ApiProblem {
     let title = match (e.group, e.code.as_str(), op) {
         (Group::Payment, "43", _) => "Amount too small",
@@ -342,7 +342,7 @@ pub fn decide(
         }
         Op::Cancel { transaction_only } => {
             match p.state {
-                // Authorised: cancelTransactionOnly changes nothing (§4.3).
+                // Authorised: cancelTransactionOnly changes nothing (docs/compatibility.md#epayment-v1-capture-refund-and-cancel).
                 State::Reserve | State::Sale if transaction_only => return unchanged(),
                 // Already cancelled by the merchant: nothing more to do,
                 // as for a TERMINATED or fully cancelled ePayment payment.
