@@ -11,11 +11,13 @@ pub mod health;
 pub mod sandbox;
 pub mod webhooks;
 
+use std::marker::PhantomData;
+
 use axum::Router;
 
 use crate::{
     kernel::upkeep::{sweep_of, Sweep},
-    web::payer::PayerFamily,
+    web::payer::{Pages, PayerFamily},
     AppState,
 };
 
@@ -52,5 +54,7 @@ pub fn expiring() -> Vec<Sweep> {
 }
 
 /// The payment families the payer pages show.
-pub const PAYER_FAMILIES: &[&dyn PayerFamily] =
-    &[&epayment::payer::Payments, &ecom::payer::Payments];
+pub const PAYER_FAMILIES: &[&dyn PayerFamily] = &[
+    &Pages::<epayment::service::Epayment>(PhantomData),
+    &Pages::<ecom::service::Ecom>(PhantomData),
+];

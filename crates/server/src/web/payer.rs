@@ -5,12 +5,21 @@
 //! through the API's own service, exactly like a force approve, so the API,
 //! its events, callbacks and webhooks see a page approval as a real one.
 
+use std::{future::Future, marker::PhantomData};
+
 use axum::http::StatusCode;
 use futures::future::BoxFuture;
 use vipps_domain::Millis;
+use vipps_store::Stored;
 
 use super::ErrorPage;
-use crate::AppState;
+use crate::{
+    kernel::{
+        problem::ApiError,
+        versioned::{settle_listed, Family},
+    },
+    AppState,
+};
 
 /// A payment as the payer pages show and change it.
 pub trait PayerPayment: Send + Sync {
@@ -130,6 +139,57 @@ pub trait PayerFamily: Sync {
         phone: &'a str,
         limit: i64,
     ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>>;
+}
+
+/// A payment family whose payments the pages show: how they are found.
+pub trait OnPayerPages: Family<Payment: PayerPayment + 'static> {
+    /// The family's API error, as the pages show it.
+    type Problem: ApiError + Into<ErrorPage>;
+
+    /// The payment behind a landing-page token, as stored.
+    fn by_token(
+        st: &AppState,
+        token: &str,
+    ) -> impl Future<Output = anyhow::Result<Option<Stored<Self::Payment>>>> + Send;
+
+    /// The payments a phone's inbox lists, newest first, as stored.
+    fn for_phone(
+        st: &AppState,
+        phone: &str,
+        limit: i64,
+    ) -> impl Future<Output = anyhow::Result<Vec<Stored<Self::Payment>>>> + Send;
+}
+
+/// The [`PayerFamily`] of a family `F` that is [`OnPayerPages`].
+pub struct Pages<F>(pub PhantomData<fn() -> F>);
+
+impl<F: OnPayerPages> PayerFamily for Pages<F> {
+    fn by_token<'a>(
+        &'a self,
+        st: &'a AppState,
+        token: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Option<Paid>>> {
+        Box::pin(async move {
+            let found = F::by_token(st, token).await?;
+            Ok(found.map(|s| Box::new(s.payment) as Paid))
+        })
+    }
+
+    /// Each listed payment as of now.
+    fn for_phone<'a>(
+        &'a self,
+        st: &'a AppState,
+        phone: &'a str,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>> {
+        Box::pin(async move {
+            let listed = F::for_phone(st, phone, limit).await?;
+            let settled = settle_listed::<F, F::Problem>(st, listed, st.clock.now())
+                .await
+                .map_err(Into::into)?;
+            Ok(settled.into_iter().map(|p| Box::new(p) as Paid).collect())
+        })
+    }
 }
 
 /// What a payer's approval came to.

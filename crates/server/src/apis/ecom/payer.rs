@@ -9,16 +9,18 @@ use vipps_domain::{
     payer::{self, Outcome},
     Currency, Millis, Money,
 };
+use vipps_store::Stored;
 
 use super::{
     problem::EcomProblem,
     service::{self, Approved, Ecom},
 };
 use crate::{
-    kernel::{problem::ApiError, versioned::settle_listed},
+    kernel::problem::ApiError,
     web::{
         payer::{
-            Approval, ConsentRemoval, Ending, Express, Paid, PayerFamily, PayerPayment, ShippingRow,
+            Approval, ConsentRemoval, Ending, Express, OnPayerPages, Paid, PayerPayment,
+            ShippingRow,
         },
         ErrorPage,
     },
@@ -252,37 +254,20 @@ impl PayerPayment for Payment {
     }
 }
 
-/// eCom's payments on the pages.
-pub struct Payments;
+impl OnPayerPages for Ecom {
+    type Problem = EcomProblem;
 
-impl PayerFamily for Payments {
-    fn by_token<'a>(
-        &'a self,
-        st: &'a AppState,
-        token: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Option<Paid>>> {
-        Box::pin(async move {
-            Ok(st
-                .db
-                .ecom_payment_by_token(token)
-                .await?
-                .map(|s| paid(s.payment)))
-        })
+    async fn by_token(st: &AppState, token: &str) -> anyhow::Result<Option<Stored<Payment>>> {
+        st.db.ecom_payment_by_token(token).await
     }
 
     /// Payments whose merchant prefilled this phone (skipLandingPage ones
     /// arrive only here).
-    fn for_phone<'a>(
-        &'a self,
-        st: &'a AppState,
-        phone: &'a str,
+    async fn for_phone(
+        st: &AppState,
+        phone: &str,
         limit: i64,
-    ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>> {
-        Box::pin(async move {
-            let listed = st.db.ecom_payments_for_phone(phone, limit).await?;
-            let now = st.clock.now();
-            let settled = settle_listed::<Ecom, EcomProblem>(st, listed, now).await?;
-            Ok(settled.into_iter().map(paid).collect())
-        })
+    ) -> anyhow::Result<Vec<Stored<Payment>>> {
+        st.db.ecom_payments_for_phone(phone, limit).await
     }
 }

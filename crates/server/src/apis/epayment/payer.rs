@@ -8,15 +8,15 @@ use vipps_domain::{
     epayment::{Payment, State},
     Millis,
 };
+use vipps_store::Stored;
 
 use super::{
     problem::ApiProblem,
     service::{self, Approved, Epayment},
 };
 use crate::{
-    kernel::versioned::settle_listed,
     web::{
-        payer::{Approval, Ending, Paid, PayerFamily, PayerPayment},
+        payer::{Approval, Ending, OnPayerPages, Paid, PayerPayment},
         ErrorPage,
     },
     AppState,
@@ -157,36 +157,19 @@ impl PayerPayment for Payment {
     }
 }
 
-/// ePayment's payments on the pages.
-pub struct Payments;
+impl OnPayerPages for Epayment {
+    type Problem = ApiProblem;
 
-impl PayerFamily for Payments {
-    fn by_token<'a>(
-        &'a self,
-        st: &'a AppState,
-        token: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Option<Paid>>> {
-        Box::pin(async move {
-            Ok(st
-                .db
-                .payment_by_token(token)
-                .await?
-                .map(|s| paid(s.payment)))
-        })
+    async fn by_token(st: &AppState, token: &str) -> anyhow::Result<Option<Stored<Payment>>> {
+        st.db.payment_by_token(token).await
     }
 
     /// PUSH_MESSAGE payments and those with a prefilled customer.
-    fn for_phone<'a>(
-        &'a self,
-        st: &'a AppState,
-        phone: &'a str,
+    async fn for_phone(
+        st: &AppState,
+        phone: &str,
         limit: i64,
-    ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>> {
-        Box::pin(async move {
-            let listed = st.db.payments_for_phone(phone, limit).await?;
-            let now = st.clock.now();
-            let settled = settle_listed::<Epayment, ApiProblem>(st, listed, now).await?;
-            Ok(settled.into_iter().map(paid).collect())
-        })
+    ) -> anyhow::Result<Vec<Stored<Payment>>> {
+        st.db.payments_for_phone(phone, limit).await
     }
 }
