@@ -17,6 +17,8 @@ pub mod merchants;
 mod pg_batch;
 pub mod requests;
 pub mod settings;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod webhooks;
 pub mod writer;
 

@@ -2,26 +2,14 @@
 //! together, each all-or-nothing — a set that conflicts or fails is rolled
 //! back alone and the others commit.
 
-use sqlx::{Connection, Executor, Row};
-use vipps_store::{Backend, Db, DbOptions, WriteError, WriteSet};
+use sqlx::Row;
+use vipps_store::{test_support::TestDatabase, Backend, Db, DbOptions, WriteError, WriteSet};
 
-async fn database(dir: &tempfile::TempDir) -> Db {
-    let url = match std::env::var("DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
-            sqlx::any::install_default_drivers();
-            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
-            conn.execute(format!("CREATE SCHEMA {schema}").as_str())
-                .await
-                .unwrap();
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-c%20search_path%3D{schema}")
-        }
-        _ => format!("sqlite://{}/writer.db", dir.path().display()),
-    };
-    Db::connect(&url, DbOptions { max_connections: 2 })
-        .await
-        .unwrap()
+/// A database of the test's own, kept alive by the returned [`TestDatabase`].
+async fn database() -> (TestDatabase, Db) {
+    let t = TestDatabase::fresh().await;
+    let db = t.connect(DbOptions { max_connections: 2 }).await;
+    (t, db)
 }
 
 fn insert(key: &str) -> WriteSet {
@@ -45,8 +33,7 @@ async fn exists(db: &Db, key: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conflicting_or_failing_set_is_rolled_back_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(&dir).await;
+    let (_t, db) = database().await;
 
     let mut conflict = insert("conflict-first-half");
     conflict.push_checked(
@@ -153,8 +140,7 @@ const HOSTILE: &[&str] = &[
 /// and touch no other row or table; NUL is stored exactly or refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_values_cannot_change_a_statement() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(&dir).await;
+    let (_t, db) = database().await;
     let mut canary = WriteSet::new();
     canary.push(
         "INSERT INTO settings (key, value) VALUES ($1, $2)",
@@ -240,8 +226,7 @@ async fn hostile_values_cannot_change_a_statement() {
 /// the sets around it commit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statement_that_cannot_be_prepared_fails_its_set_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(&dir).await;
+    let (_t, db) = database().await;
     let mut broken = insert("broken-first-half");
     broken.push(
         "INSERT INTO no_such_table (key) VALUES ($1)",

@@ -1,10 +1,12 @@
 //! The commands scripts and CI use: `merchant add --json`, `merchant list`, `serve`.
 
-use crate::common::{database_url, BIN};
+use crate::common::BIN;
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
 };
+
+use vipps_store::test_support::TestDatabase;
 
 fn run(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).output().unwrap();
@@ -16,15 +18,15 @@ fn run(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[test]
-fn merchant_add_json_prints_exactly_one_object_and_list_hides_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&dir);
+#[tokio::test]
+async fn merchant_add_json_prints_exactly_one_object_and_list_hides_secrets() {
+    let database = TestDatabase::fresh().await;
+    let url = database.url();
     let out = run(&[
         "merchant",
         "add",
         "--database-url",
-        &url,
+        url,
         "--name",
         "CI Shop",
         "--msn",
@@ -48,7 +50,7 @@ fn merchant_add_json_prints_exactly_one_object_and_list_hides_secrets() {
     assert_eq!(v["msn"], "654321");
     assert_eq!(v["name"], "CI Shop");
 
-    let list = run(&["merchant", "list", "--database-url", &url]);
+    let list = run(&["merchant", "list", "--database-url", url]);
     assert!(list.contains("654321") && list.contains("CI Shop"));
     assert!(!list.contains(v["client_secret"].as_str().unwrap()));
     assert!(!list.contains(v["subscription_key"].as_str().unwrap()));
@@ -59,7 +61,7 @@ fn merchant_add_json_prints_exactly_one_object_and_list_hides_secrets() {
             "merchant",
             "add",
             "--database-url",
-            &url,
+            url,
             "--name",
             "X",
             "--msn",

@@ -1,8 +1,8 @@
-//! Deliveries survive `kill -9` (RELIABILITY.md D1): a server process dies
+//! Deliveries survive `kill -9` (docs/reliability.md#d1): a server process dies
 //! while webhook deliveries are pending and in flight; after a restart on
 //! the same database every one of them arrives (at least once).
 
-use crate::common::{database_url, BIN};
+use crate::common::BIN;
 use std::{
     collections::HashSet,
     io::{BufRead, BufReader},
@@ -16,6 +16,7 @@ use std::{
 
 use axum::{body::Bytes, extract::State, http::StatusCode, routing::post, Router};
 use serde_json::{json, Value};
+use vipps_store::test_support::TestDatabase;
 
 #[derive(Clone, Default)]
 struct Hooks {
@@ -80,8 +81,8 @@ async fn eventually<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
 
 #[tokio::test]
 async fn deliveries_pending_or_in_flight_at_kill_9_arrive_after_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database_url(&dir);
+    let database = TestDatabase::fresh().await;
+    let db = database.url();
     let hooks = Hooks::default();
     hooks.hang_ms.store(30_000, Ordering::SeqCst);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -96,7 +97,7 @@ async fn deliveries_pending_or_in_flight_at_kill_9_arrive_after_restart() {
             "merchant",
             "add",
             "--database-url",
-            &db,
+            db,
             "--name",
             "Kill Shop",
             "--json",
@@ -105,7 +106,7 @@ async fn deliveries_pending_or_in_flight_at_kill_9_arrive_after_restart() {
         .unwrap();
     assert!(out.status.success());
     let creds: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let server = start(&db);
+    let server = start(db);
     let c = reqwest::Client::new();
     let token: Value = c
         .post(format!("{}/accesstoken/get", server.1))
@@ -165,7 +166,7 @@ async fn deliveries_pending_or_in_flight_at_kill_9_arrive_after_restart() {
     drop(server); // SIGKILL: no shutdown code runs.
 
     hooks.hang_ms.store(0, Ordering::SeqCst);
-    let server = start(&db);
+    let server = start(db);
     // In-flight rows are leased for a minute; jump past the lease on the sandbox clock.
     let r = c
         .post(format!("{}/sandbox/v1/clock/advance", server.1))
