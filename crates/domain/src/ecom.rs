@@ -101,11 +101,43 @@ pub struct LogEntry {
     pub transaction_text: String,
 }
 
+/// The `transactionInfo.status` of a callback (docs/compatibility.md#ecom-v2-callbacks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackStatus {
+    /// A regular payment was reserved.
+    Reserved,
+    /// An express payment was reserved.
+    Reserve,
+    /// Reserved and captured at once (direct-capture unit).
+    Sale,
+    /// The payer rejected the payment.
+    Cancelled,
+    /// The payer window ran out.
+    Rejected,
+    /// A declining payer's reservation failed (named in the guide, not the spec's enum).
+    ReserveFailed,
+    /// A declining payer's direct-capture sale failed.
+    SaleFailed,
+}
+
+impl CallbackStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallbackStatus::Reserved => "RESERVED",
+            CallbackStatus::Reserve => "RESERVE",
+            CallbackStatus::Sale => "SALE",
+            CallbackStatus::Cancelled => "CANCELLED",
+            CallbackStatus::Rejected => "REJECTED",
+            CallbackStatus::ReserveFailed => "RESERVE_FAILED",
+            CallbackStatus::SaleFailed => "SALE_FAILED",
+        }
+    }
+}
+
 /// A callback the outcome owes the merchant (docs/compatibility.md#ecom-v2-callbacks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
-    /// `RESERVED`/`RESERVE`, `SALE`, `CANCELLED`, `REJECTED`, `RESERVE_FAILED`, `SALE_FAILED`.
-    pub status: &'static str,
+    pub status: CallbackStatus,
     pub amount: i64,
     pub timestamp: Millis,
     pub transaction_id: String,
@@ -288,7 +320,7 @@ impl Payment {
         }
     }
 
-    fn user_end(&self, now: Millis, status: &'static str) -> Transition {
+    fn user_end(&self, now: Millis, status: CallbackStatus) -> Transition {
         let mut next = self.clone();
         next.state = State::Cancel;
         next.log.push(self.entry(
@@ -313,7 +345,7 @@ impl Payment {
     /// The payer never acted: log CANCEL, callback REJECTED (docs/compatibility.md#ecom-v2-callbacks).
     pub fn expire_if_due(&self, now: Millis) -> Option<Transition> {
         (self.state == State::Initiate && now >= self.expires_at)
-            .then(|| self.user_end(now, "REJECTED"))
+            .then(|| self.user_end(now, CallbackStatus::Rejected))
     }
 
     /// Payer actions are allowed only while the payment waits for them.
@@ -368,9 +400,9 @@ impl Payment {
                 payment: next,
                 notices: vec![Notice {
                     status: if direct_capture {
-                        "SALE_FAILED"
+                        CallbackStatus::SaleFailed
                     } else {
-                        "RESERVE_FAILED"
+                        CallbackStatus::ReserveFailed
                     },
                     amount: total,
                     timestamp: now,
@@ -392,13 +424,13 @@ impl Payment {
         let status = if direct_capture {
             next.state = State::Sale;
             next.captured = total;
-            "SALE"
+            CallbackStatus::Sale
         } else {
             next.state = State::Reserve;
             if self.express {
-                "RESERVE"
+                CallbackStatus::Reserve
             } else {
-                "RESERVED"
+                CallbackStatus::Reserved
             }
         };
         next.log.push(entry);
@@ -417,7 +449,7 @@ impl Payment {
     /// The payer presses "Reject": log CANCEL, callback CANCELLED.
     pub fn reject(&self, now: Millis) -> Result<Transition, EcomError> {
         self.require_open(now)?;
-        Ok(self.user_end(now, "CANCELLED"))
+        Ok(self.user_end(now, CallbackStatus::Cancelled))
     }
 
     fn too_old(&self, period: Millis, now: Millis) -> bool {

@@ -113,7 +113,7 @@ fn phone_numbers_are_corrected_before_failing() {
 fn approval_reserves_and_calls_back_reserved() {
     let t = initiated().approve("4712345678", None, false, NOW).unwrap();
     assert_eq!(t.payment.state, State::Reserve);
-    assert_eq!(t.notices[0].status, "RESERVED");
+    assert_eq!(t.notices[0].status, CallbackStatus::Reserved);
     assert_eq!(
         t.payment.log[1].transaction_id,
         t.payment.log[0].transaction_id
@@ -124,7 +124,7 @@ fn approval_reserves_and_calls_back_reserved() {
 fn direct_capture_units_sell_at_once() {
     let t = initiated().approve("4712345678", None, true, NOW).unwrap();
     assert_eq!(t.payment.state, State::Sale);
-    assert_eq!(t.notices[0].status, "SALE");
+    assert_eq!(t.notices[0].status, CallbackStatus::Sale);
     assert_eq!(t.payment.remaining_to_refund(), 49_900);
     assert_eq!(
         err(t.payment.capture(&m(None), NOW)),
@@ -136,7 +136,7 @@ fn direct_capture_units_sell_at_once() {
 fn a_declining_payer_leaves_the_payment_open() {
     let t = initiated().approve("4700000001", None, false, NOW).unwrap();
     assert_eq!(t.payment.state, State::Initiate);
-    assert_eq!(t.notices[0].status, "RESERVE_FAILED");
+    assert_eq!(t.notices[0].status, CallbackStatus::ReserveFailed);
     assert!(!t.payment.log[1].success);
     assert!(t.payment.reject(NOW).is_ok());
 }
@@ -147,7 +147,7 @@ fn timeout_logs_cancel_and_calls_back_rejected() {
     assert!(p.expire_if_due(NOW + PAYER_WINDOW - 1).is_none());
     let t = p.expire_if_due(NOW + PAYER_WINDOW).unwrap();
     assert_eq!(t.payment.log[1].operation, Operation::Cancel);
-    assert_eq!(t.notices[0].status, "REJECTED");
+    assert_eq!(t.notices[0].status, CallbackStatus::Rejected);
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn express_reserves_amount_plus_shipping() {
         method_id: opt.method_id.clone(),
     };
     let t = p.approve("4712345678", Some(choice), false, NOW).unwrap();
-    assert_eq!(t.notices[0].status, "RESERVE");
+    assert_eq!(t.notices[0].status, CallbackStatus::Reserve);
     assert_eq!(t.notices[0].amount, 49_900 + 4_990);
     assert!(t.payment.user.is_some());
 }
@@ -278,4 +278,28 @@ fn prefixes_lose_one_trailing_slash() {
 #[test]
 fn timestamps_have_milliseconds() {
     assert_eq!(timestamp(1_700_000_000_000), "2023-11-14T22:13:20.000Z");
+}
+
+#[test]
+fn callback_statuses_are_spelled_as_documented() {
+    let all = [
+        (CallbackStatus::Reserved, "RESERVED"),
+        (CallbackStatus::Reserve, "RESERVE"),
+        (CallbackStatus::Sale, "SALE"),
+        (CallbackStatus::Cancelled, "CANCELLED"),
+        (CallbackStatus::Rejected, "REJECTED"),
+        (CallbackStatus::ReserveFailed, "RESERVE_FAILED"),
+        (CallbackStatus::SaleFailed, "SALE_FAILED"),
+    ];
+    for (status, text) in all {
+        assert_eq!(status.as_str(), text);
+    }
+}
+
+#[test]
+fn the_payer_rejecting_calls_back_cancelled() {
+    let t = initiated().reject(NOW).unwrap();
+    assert_eq!(t.notices[0].status, CallbackStatus::Cancelled);
+    let t = initiated().approve("4700000001", None, true, NOW).unwrap();
+    assert_eq!(t.notices[0].status, CallbackStatus::SaleFailed);
 }

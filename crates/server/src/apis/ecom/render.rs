@@ -163,7 +163,7 @@ pub fn callback_body(p: &Payment, n: &Notice) -> String {
         }),
         transaction_info: wire::CallbackTransactionInfo {
             amount: n.amount,
-            status: n.status.into(),
+            status: n.status.as_str().into(),
             time_stamp: ecom::timestamp(n.timestamp),
             transaction_id: n.transaction_id.clone(),
         },
