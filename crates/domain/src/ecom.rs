@@ -11,7 +11,7 @@ mod initiate;
 
 use serde::{Deserialize, Serialize};
 
-pub use errors::{EcomError, Group};
+pub use errors::{Code, EcomError, Group, MerchantCode, PaymentCode, UserCode, VippsCode};
 pub use express::{
     choose_shipping, cost_to_ore, default_address, user_details, Address, ShippingChoice,
     ShippingOption, UserDetails,
@@ -353,11 +353,11 @@ impl Payment {
         match self.state {
             State::Initiate if now < self.expires_at => Ok(()),
             State::Reserve | State::Sale => Err(EcomError::vipps(
-                "92",
+                VippsCode::AlreadyProcessed,
                 "Transaction already processed: the payment has been approved",
             )),
             _ => Err(EcomError::payment(
-                "45",
+                PaymentCode::ReservationFailed,
                 "The payment is no longer open for approval",
             )),
         }
@@ -375,7 +375,7 @@ impl Payment {
         self.require_open(now)?;
         if self.express && shipping.is_none() {
             return Err(EcomError::payment(
-                "45",
+                PaymentCode::ReservationFailed,
                 "Express payments need an address and a shipping method",
             ));
         }
@@ -462,13 +462,13 @@ impl Payment {
             State::Reserve => {}
             State::Initiate => {
                 return Err(EcomError::payment(
-                    "62",
+                    PaymentCode::NotReserved,
                     "The payment must be reserved before it can be captured",
                 ))
             }
             State::Sale | State::Cancel | State::Void => {
                 return Err(EcomError::vipps(
-                    "91",
+                    VippsCode::NotAllowed,
                     format!(
                         "Transaction is not allowed: the payment is in state {}",
                         self.state.as_str()
@@ -478,7 +478,7 @@ impl Payment {
         }
         if self.too_old(CAPTURE_PERIOD, now) {
             return Err(EcomError::payment(
-                "98",
+                PaymentCode::CapturePeriodExpired,
                 "Too late for capture: more than 180 days since reservation",
             ));
         }
@@ -489,12 +489,15 @@ impl Payment {
         };
         if amount > remaining || amount <= 0 {
             return Err(EcomError::payment(
-                "61",
+                PaymentCode::CaptureExceedsReserved,
                 format!("Captured amount exceeds the remaining reserved amount ({remaining})"),
             ));
         }
         if amount < MINIMUM_AMOUNT && m.amount.is_some_and(|a| a != 0) {
-            return Err(EcomError::payment("43", "Invalid amount: at least 100 øre"));
+            return Err(EcomError::payment(
+                PaymentCode::InvalidAmount,
+                "Invalid amount: at least 100 øre",
+            ));
         }
         let mut next = self.clone();
         let id = next.next_id();
@@ -532,24 +535,26 @@ impl Payment {
             }
             State::Cancel | State::Void => {
                 return Err(EcomError::vipps(
-                    "92",
+                    VippsCode::AlreadyProcessed,
                     "Transaction already processed: the payment is already cancelled",
                 ))
             }
             State::Sale => {
-                return Err(EcomError::payment("51", "Cannot cancel a captured payment"))
+                return Err(EcomError::payment(
+                    PaymentCode::CannotCancelCaptured,
+                    "Cannot cancel a captured payment",
+                ))
             }
             State::Reserve => {
                 let rest = self.remaining_to_capture();
                 if rest == 0 || (self.captured > 0 && !release_rest) {
-                    return Err(EcomError::payment(
-                        "51",
+                    return Err(EcomError::payment(PaymentCode::CannotCancelCaptured,
                         "Cannot cancel a captured payment (set shouldReleaseRemainingFunds to release the rest)",
                     ));
                 }
                 if self.too_old(CAPTURE_PERIOD, now) {
                     return Err(EcomError::payment(
-                        "52",
+                        PaymentCode::CancellationFailed,
                         "Cancellation failed: more than 180 days since reservation",
                     ));
                 }
@@ -572,18 +577,19 @@ impl Payment {
     pub fn refund(&self, m: &Modification, now: Millis) -> Result<Transition, EcomError> {
         if self.captured == 0 {
             return Err(match self.state {
-                State::Cancel | State::Void => {
-                    EcomError::payment("73", "Cannot refund a cancelled payment")
-                }
+                State::Cancel | State::Void => EcomError::payment(
+                    PaymentCode::CannotRefundCancelled,
+                    "Cannot refund a cancelled payment",
+                ),
                 _ => EcomError::payment(
-                    "72",
+                    PaymentCode::CannotRefundReserved,
                     "Cannot refund a payment that is only reserved: capture it first",
                 ),
             });
         }
         if self.too_old(REFUND_PERIOD, now) {
             return Err(EcomError::payment(
-                "95",
+                PaymentCode::RefundPeriodExpired,
                 "Too late for refund: more than 365 days since the payment",
             ));
         }
@@ -594,7 +600,7 @@ impl Payment {
         };
         if amount > remaining || amount <= 0 {
             return Err(EcomError::payment(
-                "71",
+                PaymentCode::RefundExceedsCaptured,
                 format!(
                     "Refunded amount exceeds the captured amount not yet refunded ({remaining})"
                 ),

@@ -143,7 +143,7 @@ impl NewPayment {
             .ok_or_else(|| EcomError::invalid("amount", "transaction.amount is required"))?;
         if amount < MINIMUM_AMOUNT {
             return Err(EcomError::payment(
-                "43",
+                PaymentCode::InvalidAmount,
                 "Invalid amount: the amount must be at least 100 øre (1 NOK)",
             ));
         }
@@ -195,13 +195,16 @@ impl NewPayment {
         let mobile_number = match &self.mobile_number {
             None => None,
             Some(m) => Some(normalise_mobile(m).ok_or_else(|| {
-                EcomError::user("81", "User not registered with Vipps: invalid mobileNumber")
+                EcomError::user(
+                    UserCode::NotRegistered,
+                    "User not registered with Vipps: invalid mobileNumber",
+                )
             })?),
         };
         if self.skip_landing_page {
             if unit.skip_landing_page_denied {
                 return Err(EcomError::merchant(
-                    "38",
+                    MerchantCode::SkipLandingPageNotAllowed,
                     "Merchant not allowed to skip the landing page",
                 ));
             }
@@ -221,7 +224,7 @@ impl NewPayment {
             }
             if scope.split(' ').any(|s| s == "nin") && !unit.nin_allowed {
                 return Err(EcomError::merchant(
-                    "51",
+                    MerchantCode::NinNotAllowed,
                     "Merchant not allowed to request the nin scope",
                 ));
             }

@@ -45,7 +45,7 @@ fn m(amount: Option<i64>) -> Modification {
 
 fn err(r: Result<Transition, EcomError>) -> (Group, String) {
     let e = r.unwrap_err();
-    (e.group, e.code)
+    (e.group(), e.code.as_str().to_owned())
 }
 
 #[test]

@@ -275,3 +275,57 @@ async fn a_refused_merchant_operation_is_logged_as_failed_once_per_request_id() 
     .await;
     assert_eq!(r.status(), 200);
 }
+
+/// The raw error body with its fresh `contextId` blanked out.
+async fn raw_error(r: reqwest::Response) -> (u16, String) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let at = text.find("\"contextId\":\"").expect("a contextId") + "\"contextId\":\"".len();
+    let end = at + text[at..].find('"').unwrap();
+    (status, format!("{}…{}", &text[..at], &text[end..]))
+}
+
+#[tokio::test]
+async fn error_bodies_are_byte_for_byte_the_documented_array() {
+    let app = TestApp::spawn().await;
+    let cb = "https://shop.example/cb";
+    let r = send(&app, Method::GET, "/ecomm/v2/payments/nope/details", None).await;
+    assert_eq!(
+        raw_error(r).await,
+        (
+            404,
+            r#"[{"errorGroup":"Merchant","errorCode":"35","errorMessage":"Requested Order not found: no payment 'nope' for this merchant","contextId":"…"}]"#
+                .to_owned()
+        )
+    );
+    initiate(&app, "bytes-1", 10_000, cb).await;
+    let r = modify(&app, "bytes-1", "capture", None, action(&app, None)).await;
+    assert_eq!(
+        raw_error(r).await,
+        (
+            400,
+            r#"[{"errorGroup":"Payment","errorCode":"62","errorMessage":"The payment must be reserved before it can be captured","contextId":"…"}]"#
+                .to_owned()
+        )
+    );
+    let r = modify(&app, "bytes-1", "refund", None, json!({"transaction": {}})).await;
+    assert_eq!(
+        raw_error(r).await,
+        (
+            400,
+            r#"[{"errorGroup":"InvalidRequest","errorCode":"transactionText","errorMessage":"transactionText is required","contextId":"…"}]"#
+                .to_owned()
+        )
+    );
+    let r = modify(&app, "bytes-1", "cancel", None, action(&app, None)).await;
+    assert_eq!(r.status(), 200);
+    let r = modify(&app, "bytes-1", "cancel", None, action(&app, None)).await;
+    assert_eq!(
+        raw_error(r).await,
+        (
+            400,
+            r#"[{"errorGroup":"VippsError","errorCode":"92","errorMessage":"Transaction already processed: the payment is already cancelled","contextId":"…"}]"#
+                .to_owned()
+        )
+    );
+}

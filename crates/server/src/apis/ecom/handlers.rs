@@ -7,7 +7,7 @@ use axum::{
     response::Response,
 };
 use vipps_domain::{
-    ecom::{self, is_order_id, EcomError, Group, Modification, Operation, Payment},
+    ecom::{self, is_order_id, EcomError, Modification, Operation, Payment, UserCode},
     ids::new_ecom_transaction_base,
     payer::DEFAULT_PHONE,
     Millis,
@@ -187,7 +187,7 @@ fn decide(
     match result {
         Ok(t) => Ok(Decision::ok(persist(&t, s.version), 200, body(&t.payment))),
         // Refused by the payment's rules: logged on it with its request id.
-        Err(e) if matches!(e.group, Group::Payment | Group::VippsError) => {
+        Err(e) if e.is_refusal_by_payment() => {
             let amount = mo.amount.filter(|a| *a != 0).unwrap_or(remaining);
             let t = p.log_refusal(operation, amount, key, &mo.transaction_text, now);
             Ok(Decision {
@@ -251,7 +251,7 @@ pub async fn force_approve(
     let mobile = match &req.customer_phone_number {
         Some(n) => Some(ecom::normalise_mobile(n).ok_or_else(|| {
             EcomError::user(
-                "81",
+                UserCode::NotRegistered,
                 "User not registered with Vipps: invalid customerPhoneNumber",
             )
         })?),

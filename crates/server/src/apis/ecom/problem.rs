@@ -2,7 +2,7 @@
 //! errorMessage, contextId}` (https://developer.vippsmobilepay.com/docs/APIs/ecom-api/api-guide/errors/).
 
 use axum::response::{IntoResponse, Response};
-use vipps_domain::ecom::EcomError;
+use vipps_domain::ecom::{EcomError, VippsCode};
 use vipps_wire::ecom as wire;
 
 use crate::kernel::{
@@ -37,8 +37,8 @@ impl ApiError for EcomProblem {
     fn body(&self) -> String {
         let e = &self.0;
         let body = [wire::Error {
-            error_group: e.group.as_str().into(),
-            error_code: e.code.clone(),
+            error_group: e.group().as_str().into(),
+            error_code: e.code.as_str().into(),
             error_message: e.message.clone(),
             context_id: uuid::Uuid::new_v4().to_string(),
         }];
@@ -51,14 +51,14 @@ impl ApiError for EcomProblem {
 
     fn internal() -> Self {
         EcomProblem(EcomError::vipps(
-            "99",
+            VippsCode::Internal,
             "Internal error; the request may be retried",
         ))
     }
 
     fn busy() -> Self {
         EcomProblem(EcomError::vipps(
-            "94",
+            VippsCode::OrderLocked,
             "Order locked: the payment is being modified by another request; retry",
         ))
     }
@@ -101,8 +101,7 @@ impl KeyedApi for EcomProblem {
     }
 
     fn key_reused() -> Self {
-        EcomError::vipps(
-            "93",
+        EcomError::vipps(VippsCode::RetryMismatch,
             "Idempotent request retry does not match: a request with this X-Request-Id must be identical",
         )
         .into()

@@ -169,8 +169,8 @@ pub fn callback_body(p: &Payment, n: &Notice) -> String {
         },
         user_details: p.user.as_ref().map(wire_user),
         error_info: n.error.as_ref().map(|e| wire::CallbackError {
-            error_group: e.group.as_str().into(),
-            error_code: e.code.clone(),
+            error_group: e.group().as_str().into(),
+            error_code: e.code.as_str().into(),
             error_message: e.message.clone(),
         }),
     };

@@ -13,8 +13,8 @@ use std::time::Duration;
 use vipps_delivery::Call;
 use vipps_domain::{
     ecom::{
-        self, choose_shipping, default_address, EcomError, Payment, ShippingChoice, ShippingOption,
-        Transition,
+        self, choose_shipping, default_address, EcomError, Payment, PaymentCode, ShippingChoice,
+        ShippingOption, Transition, VippsCode,
     },
     Millis,
 };
@@ -164,10 +164,20 @@ async fn fetch_options(
             order_key: order_key(p),
         })
         .await;
-    let failed = |why: String| EcomError::payment("45", format!("Payment failed: {why}"));
+    let failed = |why: String| {
+        EcomError::payment(
+            PaymentCode::ReservationFailed,
+            format!("Payment failed: {why}"),
+        )
+    };
     match x.status {
         // No answer in time, or none at all.
-        0 => return Err(EcomError::payment("45", "No shipping methods found")),
+        0 => {
+            return Err(EcomError::payment(
+                PaymentCode::ReservationFailed,
+                "No shipping methods found",
+            ))
+        }
         200 => {}
         status => return Err(failed(format!("the merchant answered HTTP {status}"))),
     }
@@ -192,8 +202,12 @@ async fn express_choice(
         Some(list) => list.to_vec(),
         None => fetch_options(st, p, &address).await?,
     };
-    let chosen = choose_shipping(&options, wanted)
-        .map_err(|m| EcomError::payment("45", format!("Payment failed: {m}")))?;
+    let chosen = choose_shipping(&options, wanted).map_err(|m| {
+        EcomError::payment(
+            PaymentCode::ReservationFailed,
+            format!("Payment failed: {m}"),
+        )
+    })?;
     Ok(ShippingChoice {
         address,
         cost_ore: chosen.cost_ore,
@@ -289,7 +303,7 @@ pub async fn remove_consent(
     let p = s.payment;
     let (Some(prefix), Some(user)) = (&p.consent_removal_prefix, &p.user) else {
         return Err(EcomError::vipps(
-            "91",
+            VippsCode::NotAllowed,
             "Only an approved express payment has a consent to remove",
         )
         .into());

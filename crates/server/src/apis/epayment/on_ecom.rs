@@ -26,7 +26,10 @@
 //! entry's `success` and its request id as `idempotencyKey` (null if none).
 
 use vipps_domain::{
-    ecom::{self, CancelCause, EcomError, Group, Modification, Operation, Payment, State},
+    ecom::{
+        self, CancelCause, Code, EcomError, Modification, Operation, Payment, PaymentCode, State,
+        VippsCode,
+    },
     epayment,
     time_fmt::rfc3339,
     Currency, Lifecycle, Millis, Money,
@@ -50,6 +53,7 @@ pub enum Target {
     Ecom(Payment),
 }
 
+#[allow(clippy::large_enum_variant)]
 pub enum TargetTransition {
     Epayment(epayment::Transition),
     Ecom(ecom::Transition),
@@ -274,27 +278,28 @@ pub enum Op {
 
 /// The ePayment problem of a refused eCom operation (titles as in docs/compatibility.md#epayment-v1-errors).
 pub fn problem(e: &EcomError, op: Op, p: &Payment) -> ApiProblem {
-    let title = match (e.group, e.code.as_str(), op) {
-        (Group::Payment, "43", _) => "Amount too small",
-        (Group::Payment, "61", _) => "Capture amount too high",
-        (Group::Payment, "62", _) => "Cannot capture before reservation",
-        (Group::Payment, "98", _) => "Capture period expired",
-        (Group::VippsError, "91", Op::Capture) if p.state == State::Sale => {
+    use Code::{Payment as Pay, Vipps};
+    let title = match (&e.code, op) {
+        (Pay(PaymentCode::InvalidAmount), _) => "Amount too small",
+        (Pay(PaymentCode::CaptureExceedsReserved), _) => "Capture amount too high",
+        (Pay(PaymentCode::NotReserved), _) => "Cannot capture before reservation",
+        (Pay(PaymentCode::CapturePeriodExpired), _) => "Capture period expired",
+        (Vipps(VippsCode::NotAllowed), Op::Capture) if p.state == State::Sale => {
             "Capture amount too high"
         }
-        (Group::VippsError, "91", Op::Capture) => "Cannot capture a cancelled payment",
-        (Group::Payment, "51", _) => "Cannot cancel a captured payment",
-        (Group::Payment, "52", _) => "Cancel period expired",
-        (Group::Payment, "71", _) => "Not enough refundable",
-        (Group::Payment, "72", _) if p.state == State::Initiate => {
+        (Vipps(VippsCode::NotAllowed), Op::Capture) => "Cannot capture a cancelled payment",
+        (Pay(PaymentCode::CannotCancelCaptured), _) => "Cannot cancel a captured payment",
+        (Pay(PaymentCode::CancellationFailed), _) => "Cancel period expired",
+        (Pay(PaymentCode::RefundExceedsCaptured), _) => "Not enough refundable",
+        (Pay(PaymentCode::CannotRefundReserved), _) if p.state == State::Initiate => {
             "Attempted refund before reservation"
         }
-        (Group::Payment, "72", _) => "Not enough refundable",
-        (Group::Payment, "73", _) => "Payment cannot be refunded",
-        (Group::Payment, "95", _) => "Refund period expired",
-        (_, _, Op::Capture) => "Payment cannot be captured",
-        (_, _, Op::Refund) => "Payment cannot be refunded",
-        (_, _, Op::Cancel { .. }) => "Payment cannot be cancelled",
+        (Pay(PaymentCode::CannotRefundReserved), _) => "Not enough refundable",
+        (Pay(PaymentCode::CannotRefundCancelled), _) => "Payment cannot be refunded",
+        (Pay(PaymentCode::RefundPeriodExpired), _) => "Refund period expired",
+        (_, Op::Capture) => "Payment cannot be captured",
+        (_, Op::Refund) => "Payment cannot be refunded",
+        (_, Op::Cancel { .. }) => "Payment cannot be cancelled",
     };
     ApiProblem::new(400, title, e.message.clone())
 }
@@ -362,7 +367,7 @@ pub fn decide(
         )),
         Err(e) => {
             let problem = problem(&e, op, p);
-            if matches!(e.group, Group::Payment | Group::VippsError) {
+            if e.is_refusal_by_payment() {
                 // Refused by the payment's rules: logged on it, as eCom does.
                 let logged = amount.unwrap_or_else(|| p.remaining_to_capture());
                 let t = p.log_refusal(operation, logged, key, text, now);

@@ -174,7 +174,7 @@ pub async fn ecom_settings(
 ) -> Result<Response, EcomProblem> {
     let change: SettingsChange = body.json_or_default()?;
     if st.db.merchant_by_msn(&msn).await?.is_none() {
-        return Err(EcomError::merchant("37", format!("No sales unit {msn}")).into());
+        return Err(EcomError::unknown_unit(&msn).into());
     }
     let mut s = st.db.ecom_settings(&msn).await?;
     if let Some(v) = change.direct_capture {
