@@ -2,6 +2,7 @@
 //! (docs/compatibility.md#ecom-v2-initiate) and the new payment at INITIATE.
 
 use super::*;
+use crate::Msn;
 
 /// An initiate request after parsing, before validation.
 #[derive(Debug, Clone, Default)]
@@ -113,21 +114,20 @@ impl NewPayment {
         transaction_base: u64,
         now: Millis,
     ) -> Result<Transition, EcomError> {
-        match self.body_msn.as_deref() {
-            None => {
-                return Err(EcomError::invalid(
-                    "merchantSerialNumber",
-                    "merchantInfo.merchantSerialNumber is required",
-                ))
-            }
-            Some(m) if !(5..=6).contains(&m.len()) || !m.bytes().all(|b| b.is_ascii_digit()) => {
-                return Err(EcomError::invalid(
-                    "merchantSerialNumber",
-                    "merchantSerialNumber must be 5-6 digits",
-                ))
-            }
-            Some(m) if m != msn => return Err(EcomError::msn_mismatch()),
-            Some(_) => {}
+        let body_msn = self.body_msn.as_deref().ok_or_else(|| {
+            EcomError::invalid(
+                "merchantSerialNumber",
+                "merchantInfo.merchantSerialNumber is required",
+            )
+        })?;
+        let body_msn = Msn::parse(body_msn).ok_or_else(|| {
+            EcomError::invalid(
+                "merchantSerialNumber",
+                "merchantSerialNumber must be 5-6 digits",
+            )
+        })?;
+        if body_msn.as_str() != msn {
+            return Err(EcomError::msn_mismatch());
         }
         let order_id = self
             .order_id

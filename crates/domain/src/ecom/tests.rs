@@ -303,3 +303,32 @@ fn the_payer_rejecting_calls_back_cancelled() {
     let t = initiated().approve("4700000001", None, true, NOW).unwrap();
     assert_eq!(t.notices[0].status, CallbackStatus::SaleFailed);
 }
+
+#[test]
+fn the_body_msn_follows_the_one_msn_rule() {
+    let run = |m: Option<&str>| {
+        let mut n = new("o");
+        n.body_msn = m.map(str::to_owned);
+        n.initiate(MSN, UnitSettings::default(), "t".into(), 1, NOW)
+            .map(|_| ())
+            .map_err(|e| (e.code.as_str().to_owned(), e.message))
+    };
+    let invalid = |m: &str| Err(("merchantSerialNumber".to_owned(), m.to_owned()));
+    assert_eq!(
+        run(Some("1234")),
+        invalid("merchantSerialNumber must be 5-6 digits")
+    );
+    assert_eq!(
+        run(Some("1234567")),
+        invalid("merchantSerialNumber must be 5-6 digits")
+    );
+    assert_eq!(
+        run(None),
+        invalid("merchantInfo.merchantSerialNumber is required")
+    );
+    assert_eq!(
+        run(Some("12345")),
+        invalid("merchantSerialNumber does not match the access token's merchant")
+    );
+    assert_eq!(run(Some(MSN)), Ok(()));
+}

@@ -329,3 +329,16 @@ async fn error_bodies_are_byte_for_byte_the_documented_array() {
         )
     );
 }
+
+/// Merchants the store creates without a chosen MSN satisfy the one MSN
+/// rule, so each of them can initiate eCom payments.
+#[tokio::test]
+async fn created_merchants_have_msns_ecom_accepts() {
+    let app = TestApp::spawn().await;
+    for i in 0..20 {
+        let m = app.new_merchant(&format!("Shop {i}")).await;
+        assert!(vipps_domain::Msn::parse(&m.msn).is_some(), "{}", m.msn);
+    }
+    assert!(vipps_domain::Msn::parse(&app.merchant.msn).is_some());
+    initiate(&app, "msn-ok-1", 10_000, "https://shop.example/cb").await;
+}
