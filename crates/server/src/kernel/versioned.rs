@@ -12,6 +12,13 @@ use vipps_store::{idempotency::Record, DueCursor, Stored, WriteError, WriteSet};
 use super::problem::{db_error, ApiError};
 use crate::AppState;
 
+/// An idempotency record and the payment it is about, as read together.
+pub type RecordAndPayment<P> = (Option<Record>, Option<Stored<P>>);
+
+/// A page of due payments: where each stands in the sweep, and the payment
+/// or why it could not be read.
+pub type DuePage<P> = Vec<(DueCursor, anyhow::Result<Stored<P>>)>;
+
 /// Attempts before a hot payment is reported busy.
 pub const MAX_ATTEMPTS: usize = 50;
 
@@ -38,8 +45,7 @@ pub trait Family: Send + Sync + 'static {
         path: &str,
         key: &str,
         now: Millis,
-    ) -> impl Future<Output = anyhow::Result<(Option<Record>, Option<Stored<Self::Payment>>)>> + Send
-    {
+    ) -> impl Future<Output = anyhow::Result<RecordAndPayment<Self::Payment>>> + Send {
         async move {
             let record = st.db.idempotency_record(msn, path, key, now).await?;
             if record.is_some() {
@@ -63,14 +69,12 @@ pub trait Expiring: Family {
     /// Up to `limit` payments whose payer window is over at `now`, in
     /// expiry order, after `after`; a row that cannot be read is an error
     /// of its own.
-    #[allow(clippy::type_complexity)]
     fn due_to_expire(
         st: &AppState,
         now: Millis,
         after: Option<&DueCursor>,
         limit: i64,
-    ) -> impl Future<Output = anyhow::Result<Vec<(DueCursor, anyhow::Result<Stored<Self::Payment>>)>>>
-           + Send;
+    ) -> impl Future<Output = anyhow::Result<DuePage<Self::Payment>>> + Send;
 }
 
 /// Settles a row already read: a due expiry is committed before anyone sees
