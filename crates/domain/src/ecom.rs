@@ -205,6 +205,40 @@ pub struct Modification {
     pub request_id: String,
 }
 
+/// A merchant operation on a payment: what the eCom API's capture, refund
+/// and cancel ask for, and the ePayment API's on an eCom payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MerchantOp {
+    Capture,
+    Refund,
+    /// `release_rest`: after a partial capture, release what is left
+    /// (`shouldReleaseRemainingFunds`).
+    Cancel {
+        release_rest: bool,
+    },
+}
+
+impl MerchantOp {
+    /// The log operation a refusal of it is written as.
+    pub fn operation(self) -> Operation {
+        match self {
+            MerchantOp::Capture => Operation::Capture,
+            MerchantOp::Refund => Operation::Refund,
+            MerchantOp::Cancel { .. } => Operation::Cancel,
+        }
+    }
+}
+
+/// A merchant operation that was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub error: EcomError,
+    /// When the payment's own rules refused it (`Payment` and `VippsError`
+    /// errors): the payment with the refusal logged on it, to be kept like
+    /// any other transition. `None` when the request was at fault.
+    pub logged: Option<Box<Transition>>,
+}
+
 /// Joins a merchant prefix and a path: one trailing `/` of the prefix is
 /// dropped (docs/compatibility.md#ecom-v2-callbacks), so `https://x/cb/` and `https://x/cb` agree.
 pub fn join(prefix: &str, path: &str) -> String {
@@ -282,7 +316,7 @@ impl Payment {
     /// A merchant operation that was refused is logged too, with
     /// `operationSuccess: false` and its request id (docs/compatibility.md#ecom-v2-payment-states-and-log); the
     /// payment is otherwise unchanged and nobody is called back.
-    pub fn log_refusal(
+    fn log_refusal(
         &self,
         op: Operation,
         amount: i64,
@@ -615,6 +649,51 @@ impl Payment {
         Ok(Transition {
             payment: next,
             notices: vec![],
+        })
+    }
+
+    /// What a merchant's capture, refund or cancel comes to, with
+    /// `m.request_id` the request's `X-Request-Id` (empty without one):
+    /// - a partial capture or refund (an amount other than 0 and other than
+    ///   what remains) needs a request id, else `InvalidRequest`
+    ///   `X-Request-Id` (docs/compatibility.md#ecom-v2-x-request-id);
+    /// - an operation the payment's rules refuse is logged on it with
+    ///   `operationSuccess: false`, its request id and the requested amount,
+    ///   or what remains to capture (refund: to refund) when none was given
+    ///   (docs/compatibility.md#ecom-v2-payment-states-and-log).
+    pub fn modify(
+        &self,
+        op: MerchantOp,
+        m: &Modification,
+        now: Millis,
+    ) -> Result<Transition, Refusal> {
+        let remaining = match op {
+            MerchantOp::Refund => self.remaining_to_refund(),
+            MerchantOp::Capture | MerchantOp::Cancel { .. } => self.remaining_to_capture(),
+        };
+        let partial = matches!(op, MerchantOp::Capture | MerchantOp::Refund)
+            && m.amount.is_some_and(|a| a != 0 && a != remaining);
+        if partial && m.request_id.is_empty() {
+            return Err(Refusal {
+                error: EcomError::invalid(
+                    "X-Request-Id",
+                    "X-Request-Id is required for partial captures and refunds",
+                ),
+                logged: None,
+            });
+        }
+        let result = match op {
+            MerchantOp::Capture => self.capture(m, now),
+            MerchantOp::Refund => self.refund(m, now),
+            MerchantOp::Cancel { release_rest } => self.cancel(m, release_rest, now),
+        };
+        result.map_err(|error| {
+            let logged = error.is_refusal_by_payment().then(|| {
+                let amount = m.amount.filter(|a| *a != 0).unwrap_or(remaining);
+                let text = &m.transaction_text;
+                Box::new(self.log_refusal(op.operation(), amount, &m.request_id, text, now))
+            });
+            Refusal { error, logged }
         })
     }
 

@@ -332,3 +332,145 @@ fn the_body_msn_follows_the_one_msn_rule() {
     );
     assert_eq!(run(Some(MSN)), Ok(()));
 }
+
+fn keyless(amount: Option<i64>) -> Modification {
+    Modification {
+        request_id: String::new(),
+        ..m(amount)
+    }
+}
+
+#[test]
+fn a_partial_capture_or_refund_needs_a_request_id() {
+    let p = reserved();
+    let e = p
+        .modify(MerchantOp::Capture, &keyless(Some(10_000)), NOW)
+        .unwrap_err();
+    assert_eq!(e.error.group(), Group::InvalidRequest);
+    assert_eq!(e.error.code.as_str(), "X-Request-Id");
+    assert!(e.logged.is_none(), "a bad request is not logged");
+    // Everything that remains, said or not, needs none.
+    for amount in [None, Some(0), Some(49_900)] {
+        assert!(p.modify(MerchantOp::Capture, &keyless(amount), NOW).is_ok());
+    }
+    assert!(p.modify(MerchantOp::Capture, &m(Some(10_000)), NOW).is_ok());
+    let captured = p.capture(&m(None), NOW).unwrap().payment;
+    let e = captured
+        .modify(MerchantOp::Refund, &keyless(Some(100)), NOW)
+        .unwrap_err();
+    assert_eq!(e.error.code.as_str(), "X-Request-Id");
+    assert!(captured
+        .modify(MerchantOp::Refund, &keyless(Some(49_900)), NOW)
+        .is_ok());
+    // Cancel takes no amount into account.
+    assert!(p
+        .modify(
+            MerchantOp::Cancel {
+                release_rest: false
+            },
+            &keyless(Some(1)),
+            NOW
+        )
+        .is_ok());
+}
+
+#[test]
+fn a_refused_operation_is_logged_with_the_amount_asked_or_what_remains() {
+    // Capture before reservation: Payment 62, logged with the amount asked.
+    let p = initiated();
+    let r = p
+        .modify(MerchantOp::Capture, &m(Some(5_000)), NOW)
+        .unwrap_err();
+    assert_eq!(r.error.code, Code::Payment(PaymentCode::NotReserved));
+    let t = r.logged.expect("logged");
+    assert!(t.notices.is_empty());
+    assert_eq!(t.payment.state, State::Initiate);
+    let e = t.payment.log.last().unwrap();
+    assert_eq!(
+        (e.operation, e.success, e.amount, e.request_id.as_str()),
+        (Operation::Capture, false, 5_000, "req")
+    );
+    assert_eq!(e.transaction_text, "text");
+
+    // Refund of a reservation, no amount: what remains to refund (0).
+    let p = reserved();
+    let r = p.modify(MerchantOp::Refund, &m(None), NOW).unwrap_err();
+    assert_eq!(
+        r.error.code,
+        Code::Payment(PaymentCode::CannotRefundReserved)
+    );
+    let e = r.logged.unwrap().payment.log.last().unwrap().clone();
+    assert_eq!((e.operation, e.amount), (Operation::Refund, 0));
+
+    // A refund larger than the rest: the amount asked.
+    let p = p.capture(&m(Some(10_000)), NOW).unwrap().payment;
+    let r = p
+        .modify(MerchantOp::Refund, &m(Some(20_000)), NOW)
+        .unwrap_err();
+    assert_eq!(
+        r.error.code,
+        Code::Payment(PaymentCode::RefundExceedsCaptured)
+    );
+    assert_eq!(r.logged.unwrap().payment.log.last().unwrap().amount, 20_000);
+
+    // Cancel after a partial capture without release: Payment 51, logged
+    // with what remains to capture.
+    let r = p
+        .modify(
+            MerchantOp::Cancel {
+                release_rest: false,
+            },
+            &m(None),
+            NOW,
+        )
+        .unwrap_err();
+    assert_eq!(
+        r.error.code,
+        Code::Payment(PaymentCode::CannotCancelCaptured)
+    );
+    let t = r.logged.unwrap();
+    let e = t.payment.log.last().unwrap();
+    assert_eq!(
+        (e.operation, e.amount, e.success),
+        (Operation::Cancel, 39_900, false)
+    );
+    // The refusal takes the next transaction id, the payment is otherwise as it was.
+    assert_eq!(t.payment.next_transaction, p.next_transaction + 1);
+    assert_eq!(t.payment.captured, p.captured);
+
+    // A VippsError refusal is logged too.
+    let void = p
+        .modify(MerchantOp::Cancel { release_rest: true }, &m(None), NOW)
+        .unwrap()
+        .payment;
+    let r = void
+        .modify(MerchantOp::Capture, &m(Some(0)), NOW)
+        .unwrap_err();
+    assert_eq!(r.error.code, Code::Vipps(VippsCode::NotAllowed));
+    assert_eq!(r.logged.unwrap().payment.log.last().unwrap().amount, 0);
+}
+
+#[test]
+fn merchant_operations_do_what_their_own_methods_do() {
+    let p = reserved();
+    assert_eq!(
+        p.modify(MerchantOp::Capture, &m(Some(100)), NOW).unwrap(),
+        p.capture(&m(Some(100)), NOW).unwrap()
+    );
+    let c = p.capture(&m(None), NOW).unwrap().payment;
+    assert_eq!(
+        c.modify(MerchantOp::Refund, &m(None), NOW).unwrap(),
+        c.refund(&m(None), NOW).unwrap()
+    );
+    assert_eq!(
+        p.modify(
+            MerchantOp::Cancel {
+                release_rest: false
+            },
+            &m(None),
+            NOW
+        )
+        .unwrap(),
+        p.cancel(&m(None), false, NOW).unwrap()
+    );
+}

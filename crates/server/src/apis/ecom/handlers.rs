@@ -7,7 +7,7 @@ use axum::{
     response::Response,
 };
 use vipps_domain::{
-    ecom::{self, is_order_id, EcomError, Modification, Operation, Payment, UserCode},
+    ecom::{self, is_order_id, EcomError, MerchantOp, Modification, Payment, Refusal, UserCode},
     ids::new_ecom_transaction_base,
     payer::DEFAULT_PHONE,
     Millis,
@@ -132,70 +132,39 @@ impl Op {
     }
 }
 
-/// A partial capture or refund needs an `X-Request-Id`.
-fn require_key_for_partial(mo: &Modification, remaining: i64, key: &str) -> Result<()> {
-    let partial = mo.amount.is_some_and(|a| a != 0 && a != remaining);
-    if partial && key.is_empty() {
-        return Err(EcomError::invalid(
-            "X-Request-Id",
-            "X-Request-Id is required for partial captures and refunds",
-        )
-        .into());
-    }
-    Ok(())
-}
-
+/// Runs the operation on the payment; the domain decides, including a
+/// refusal's log entry (see [`Payment::modify`]).
 fn decide(
-    op: Op,
+    op: MerchantOp,
     mo: &Modification,
-    release_rest: bool,
     order_id: &str,
     cur: Option<&StoredEcom>,
     now: Millis,
     key: &str,
 ) -> Result<Decision<EcomProblem>> {
     let s = cur.ok_or_else(|| EcomError::unknown_order(order_id))?;
-    let p = &s.payment;
-    let mut mo = mo.clone();
-    mo.request_id = key.to_owned();
-    let (result, body, operation, remaining): (_, fn(&Payment) -> String, _, _) = match op {
-        Op::Capture => {
-            require_key_for_partial(&mo, p.remaining_to_capture(), key)?;
-            (
-                p.capture(&mo, now),
-                render::captured,
-                Operation::Capture,
-                p.remaining_to_capture(),
-            )
-        }
-        Op::Refund => {
-            require_key_for_partial(&mo, p.remaining_to_refund(), key)?;
-            (
-                p.refund(&mo, now),
-                render::refunded,
-                Operation::Refund,
-                p.remaining_to_refund(),
-            )
-        }
-        Op::Cancel => (
-            p.cancel(&mo, release_rest, now),
-            render::cancelled,
-            Operation::Cancel,
-            p.remaining_to_capture(),
-        ),
+    let mo = Modification {
+        request_id: key.to_owned(),
+        ..mo.clone()
     };
-    match result {
+    let body: fn(&Payment) -> String = match op {
+        MerchantOp::Capture => render::captured,
+        MerchantOp::Refund => render::refunded,
+        MerchantOp::Cancel { .. } => render::cancelled,
+    };
+    match s.payment.modify(op, &mo, now) {
         Ok(t) => Ok(Decision::ok(persist(&t, s.version), 200, body(&t.payment))),
-        // Refused by the payment's rules: logged on it with its request id.
-        Err(e) if e.is_refusal_by_payment() => {
-            let amount = mo.amount.filter(|a| *a != 0).unwrap_or(remaining);
-            let t = p.log_refusal(operation, amount, key, &mo.transaction_text, now);
-            Ok(Decision {
-                writes: persist(&t, s.version),
-                answer: Err(e.into()),
-            })
-        }
-        Err(e) => Err(e.into()),
+        Err(Refusal {
+            error,
+            logged: Some(t),
+        }) => Ok(Decision {
+            writes: persist(&t, s.version),
+            answer: Err(error.into()),
+        }),
+        Err(Refusal {
+            error,
+            logged: None,
+        }) => Err(error.into()),
     }
 }
 
@@ -216,7 +185,12 @@ pub async fn operate<const OP: u8>(
     load(&st, &m, &order_id).await?;
     let req: wire::ActionRequest = body.json()?;
     let mo = modification(&req, &m)?;
-    let release = req.should_release_remaining_funds.unwrap_or(false);
+    let release_rest = req.should_release_remaining_funds.unwrap_or(false);
+    let merchant_op = match op {
+        Op::Capture => MerchantOp::Capture,
+        Op::Refund => MerchantOp::Refund,
+        Op::Cancel => MerchantOp::Cancel { release_rest },
+    };
     let path = format!("/ecomm/v2/payments/{order_id}/{}", op.name());
     let operation = idempotency::Operation {
         msn: &m.msn,
@@ -227,7 +201,7 @@ pub async fn operate<const OP: u8>(
         key,
     };
     idempotency::run::<Ecom, EcomProblem>(&st, operation, |cur, now, key| {
-        decide(op, &mo, release, &order_id, cur, now, key)
+        decide(merchant_op, &mo, &order_id, cur, now, key)
     })
     .await
 }

@@ -27,8 +27,8 @@
 
 use vipps_domain::{
     ecom::{
-        self, CancelCause, Code, EcomError, Modification, Operation, Payment, PaymentCode, State,
-        VippsCode,
+        self, CancelCause, Code, EcomError, MerchantOp, Modification, Operation, Payment,
+        PaymentCode, Refusal, State, VippsCode,
     },
     epayment,
     time_fmt::rfc3339,
@@ -336,15 +336,9 @@ pub fn decide(
         }
     };
     let unchanged = || Ok(Decision::ok(WriteSet::new(), 200, modification_response(p)));
-    let (result, operation, text) = match op {
-        Op::Capture => {
-            let mo = modification(amount, CAPTURE_TEXT, key);
-            (p.capture(&mo, now), Operation::Capture, CAPTURE_TEXT)
-        }
-        Op::Refund => {
-            let mo = modification(amount, REFUND_TEXT, key);
-            (p.refund(&mo, now), Operation::Refund, REFUND_TEXT)
-        }
+    let (merchant_op, text) = match op {
+        Op::Capture => (MerchantOp::Capture, CAPTURE_TEXT),
+        Op::Refund => (MerchantOp::Refund, REFUND_TEXT),
         Op::Cancel { transaction_only } => {
             match p.state {
                 // Authorised: cancelTransactionOnly changes nothing (docs/compatibility.md#epayment-v1-capture-refund-and-cancel).
@@ -355,30 +349,30 @@ pub fn decide(
                 State::Cancel if state(p) == "TERMINATED" => return unchanged(),
                 _ => {}
             }
-            let mo = modification(None, CANCEL_TEXT, key);
-            (p.cancel(&mo, true, now), Operation::Cancel, CANCEL_TEXT)
+            (MerchantOp::Cancel { release_rest: true }, CANCEL_TEXT)
         }
     };
-    match result {
+    // The key is never empty here (ePayment requires one), so the eCom
+    // rule that a partial capture or refund needs a request id always holds.
+    let mo = modification(amount, text, key);
+    match p.modify(merchant_op, &mo, now) {
         Ok(t) => Ok(Decision::ok(
             persist(&t, version),
             200,
             modification_response(&t.payment),
         )),
-        Err(e) => {
-            let problem = problem(&e, op, p);
-            if e.is_refusal_by_payment() {
-                // Refused by the payment's rules: logged on it, as eCom does.
-                let logged = amount.unwrap_or_else(|| p.remaining_to_capture());
-                let t = p.log_refusal(operation, logged, key, text, now);
-                Ok(Decision {
-                    writes: persist(&t, version),
-                    answer: Err(problem),
-                })
-            } else {
-                Err(problem)
-            }
-        }
+        // Refused by the payment's rules: logged on it, as eCom does.
+        Err(Refusal {
+            error,
+            logged: Some(t),
+        }) => Ok(Decision {
+            writes: persist(&t, version),
+            answer: Err(problem(&error, op, p)),
+        }),
+        Err(Refusal {
+            error,
+            logged: None,
+        }) => Err(problem(&error, op, p)),
     }
 }
 
