@@ -715,22 +715,18 @@ impl Payment {
     }
 }
 
+/// How eCom prints every `timeStamp`: ISO-8601 UTC, always with three
+/// digits of milliseconds (`2019-02-05T12:27:42.311Z`).
+const TIMESTAMP: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
 /// ISO-8601 UTC with milliseconds, as eCom prints every `timeStamp`.
 pub fn timestamp(ms: Millis) -> String {
-    use time::OffsetDateTime;
-    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) else {
-        return String::new();
-    };
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(TIMESTAMP).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

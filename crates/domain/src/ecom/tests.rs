@@ -278,6 +278,39 @@ fn prefixes_lose_one_trailing_slash() {
 #[test]
 fn timestamps_have_milliseconds() {
     assert_eq!(timestamp(1_700_000_000_000), "2023-11-14T22:13:20.000Z");
+    assert_eq!(timestamp(1_700_000_000_005), "2023-11-14T22:13:20.005Z");
+    assert_eq!(timestamp(1_700_000_000_050), "2023-11-14T22:13:20.050Z");
+    assert_eq!(timestamp(1_700_000_000_999), "2023-11-14T22:13:20.999Z");
+    assert_eq!(timestamp(0), "1970-01-01T00:00:00.000Z");
+    assert_eq!(timestamp(1_549_369_662_311), "2019-02-05T12:27:42.311Z");
+    assert_eq!(timestamp(-1), "1969-12-31T23:59:59.999Z");
+    assert_eq!(timestamp(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
+    assert_eq!(timestamp(i64::MAX), "", "out of range prints nothing");
+}
+
+/// The hand-written formatting `timestamp` replaced, kept to prove the
+/// format description prints exactly the same.
+fn timestamp_by_hand(ms: Millis) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) else {
+        return String::new();
+    };
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+proptest::proptest! {
+    #[test]
+    fn timestamps_match_the_former_formatting(ms in 0i64..253_402_300_800_000) {
+        proptest::prop_assert_eq!(timestamp(ms), timestamp_by_hand(ms));
+    }
 }
 
 #[test]
