@@ -107,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
             if let Some(m) = &msn {
                 anyhow::ensure!(
                     vipps_domain::Msn::parse(m).is_some(),
-                    "an MSN is 4-6 digits"
+                    "an MSN is 5 or 6 digits"
                 );
             }
             let db = Db::connect(&database_url, DbOptions { max_connections: 2 }).await?;

@@ -2,6 +2,7 @@
 //! subscription keys are kept only as hashes; the plain values exist once,
 //! in the answer to [`Db::create_merchant`].
 
+use rand::Rng;
 use serde::Serialize;
 use sqlx::{any::AnyRow, Row};
 
@@ -54,7 +55,8 @@ impl Db {
         for _ in 0..20 {
             let chosen = match msn {
                 Some(m) => m.to_owned(),
-                None => (100_000 + rand::random::<u32>() % 900_000).to_string(),
+                // Six digits: always a valid MSN (see vipps_domain::Msn).
+                None => rand::thread_rng().gen_range(100_000..1_000_000).to_string(),
             };
             let creds = NewCredentials {
                 name: name.to_owned(),
