@@ -15,7 +15,7 @@ use std::{
 };
 
 use tokio::sync::{Notify, Semaphore};
-use vipps_domain::Millis;
+use vipps_domain::{urls, Millis};
 use vipps_store::{
     clock::Clock,
     deliveries::{
@@ -234,9 +234,9 @@ impl Deliverer {
     /// One HTTP attempt of a claimed row (see [`crate::http`]).
     async fn send(&self, c: &Claimed) -> AttemptRecord {
         let d = &c.delivery;
-        let url: reqwest::Url = match d.url.parse() {
-            Ok(u) => u,
-            Err(_) => return self.finish(d, Outcome::not_sent("invalid url")),
+        // The rule every API checked the URL with when it was registered.
+        let Some(url) = urls::parse_target(&d.url) else {
+            return self.finish(d, Outcome::not_sent("invalid url"));
         };
         let mut req = self
             .client
@@ -280,16 +280,28 @@ impl Deliverer {
     /// delivery with its one attempt, so it is inspected like every other
     /// outgoing call. Up to 1 MiB of the answer is returned.
     pub async fn call_now(&self, call: Call) -> http::Exchange {
-        let mut req = self.client.request(call.method.clone(), &call.url);
-        if let Some(body) = &call.body {
-            req = req
-                .header("Content-Type", "application/json; charset=utf-8")
-                .body(body.clone());
-        }
-        if let Some(token) = &call.auth_header {
-            req = req.header("Authorization", token);
-        }
-        let x = http::exchange(req, call.timeout, SYNC_RESPONSE_CAP).await;
+        let x = match urls::parse_target(&call.url) {
+            Some(url) => {
+                let mut req = self.client.request(call.method.clone(), url);
+                if let Some(body) = &call.body {
+                    req = req
+                        .header("Content-Type", "application/json; charset=utf-8")
+                        .body(body.clone());
+                }
+                if let Some(token) = &call.auth_header {
+                    req = req.header("Authorization", token);
+                }
+                http::exchange(req, call.timeout, SYNC_RESPONSE_CAP).await
+            }
+            // Not sent, as in `send`; the prefix passed the same rule at initiate.
+            None => http::Exchange {
+                status: 0,
+                error_kind: Some("invalid url"),
+                error: None,
+                body: Vec::new(),
+                latency_ms: 0,
+            },
+        };
         let now = self.clock.now();
         let mut kept = x.body_text();
         kept.truncate(kept.floor_char_boundary(self.cfg.response_cap));

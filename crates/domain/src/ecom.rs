@@ -17,7 +17,7 @@ pub use express::{
     ShippingOption, UserDetails,
 };
 pub use initiate::{
-    is_order_id, is_url, modification_text, msisdn, normalise_mobile, NewPayment, UnitSettings,
+    is_order_id, modification_text, msisdn, normalise_mobile, NewPayment, UnitSettings,
 };
 
 use crate::{payer, Millis, DAY, MINUTE};

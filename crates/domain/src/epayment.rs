@@ -462,5 +462,5 @@ mod error;
 #[cfg(test)]
 mod tests;
 
-pub use create::{is_return_url, validate_amount, NewPayment};
+pub use create::{validate_amount, NewPayment};
 pub use error::{ErrorKind, PaymentError};

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod money;
 pub mod payer;
 pub mod time_fmt;
+pub mod urls;
 
 pub use ids::{Msn, Reference};
 pub use money::{Currency, Money};

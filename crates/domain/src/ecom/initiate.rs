@@ -2,7 +2,7 @@
 //! (docs/compatibility.md#ecom-v2-initiate) and the new payment at INITIATE.
 
 use super::*;
-use crate::Msn;
+use crate::{urls, Msn};
 
 /// An initiate request after parsing, before validation.
 #[derive(Debug, Clone, Default)]
@@ -64,17 +64,8 @@ pub fn msisdn(mobile8: &str) -> String {
     format!("47{mobile8}")
 }
 
-/// A URL eCom accepts: absolute http(s), ≤255 characters. The sandbox's
-/// default is lenient (loopback and plain HTTP allowed, docs/compatibility.md#ecom-v2-initiate).
-pub fn is_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    s.len() <= 255 && rest.is_some_and(|r| !r.is_empty()) && !s.chars().any(char::is_whitespace)
-}
-
 fn is_fallback(s: &str) -> bool {
-    s.len() <= 255 && crate::epayment::is_return_url(s)
+    s.len() <= 255 && urls::is_return_url(s)
 }
 
 fn text(field: &str, t: Option<&str>) -> Result<String, EcomError> {
@@ -96,7 +87,7 @@ pub fn modification_text(t: Option<&str>) -> Result<String, EcomError> {
 fn url_field(field: &str, v: &Option<String>, required: bool) -> Result<(), EcomError> {
     match v {
         None if required => Err(EcomError::invalid(field, format!("{field} is required"))),
-        Some(u) if !is_url(u) => Err(EcomError::invalid(
+        Some(u) if !urls::is_ecom_prefix(u) => Err(EcomError::invalid(
             field,
             format!("{field} must be an absolute HTTPS URL of at most 255 characters"),
         )),

@@ -73,21 +73,6 @@ pub fn validate_amount(value: i64, currency: &str, field: &str) -> Result<Money,
     Ok(Money::new(value, currency))
 }
 
-/// A URL the payer is sent back to: absolute http(s) or a custom app scheme.
-pub fn is_return_url(s: &str) -> bool {
-    match s.split_once("://") {
-        Some((scheme, rest)) => {
-            !rest.is_empty()
-                && !scheme.is_empty()
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && !s.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
-}
-
 impl NewPayment {
     /// Checks every create rule and builds the new payment in state CREATED.
     pub fn create(
@@ -151,7 +136,7 @@ impl NewPayment {
                     "returnUrl is required for WEB_REDIRECT and NATIVE_REDIRECT",
                 ))
             }
-            (Some(url), _) if !is_return_url(url) => {
+            (Some(url), _) if !crate::urls::is_return_url(url) => {
                 return Err(PaymentError::field(
                     "Invalid URL",
                     "returnUrl",

@@ -342,3 +342,43 @@ async fn created_merchants_have_msns_ecom_accepts() {
     assert!(vipps_domain::Msn::parse(&app.merchant.msn).is_some());
     initiate(&app, "msn-ok-1", 10_000, "https://shop.example/cb").await;
 }
+
+/// eCom URLs are parsed with the url crate: prefixes must be http(s) URLs
+/// the sandbox can send to, fallBack may use an app scheme. Values the
+/// former prefix checks let through but no URL parser accepts are refused.
+#[tokio::test]
+async fn urls_that_cannot_be_parsed_are_refused() {
+    let app = TestApp::spawn().await;
+    for (i, prefix) in [
+        "https://[shop.example/cb",
+        "http://shop.example:99999/cb",
+        "https://?",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = send(
+            &app,
+            Method::POST,
+            "/ecomm/v2/payments",
+            Some(initiate_body(&app, &format!("badcb-{i}"), 10_000, prefix)),
+        )
+        .await;
+        ecom_error(r, 400, "InvalidRequest", "callbackPrefix").await;
+    }
+    let cb = "https://shop.example/cb";
+    for (i, fallback) in ["myshop://[result", "1shop://result"].iter().enumerate() {
+        let mut b = initiate_body(&app, &format!("badfb-{i}"), 10_000, cb);
+        b["merchantInfo"]["fallBack"] = json!(fallback);
+        let r = send(&app, Method::POST, "/ecomm/v2/payments", Some(b)).await;
+        ecom_error(r, 400, "InvalidRequest", "fallBack").await;
+    }
+    // Still accepted: loopback over plain HTTP, app schemes, and anything with isApp.
+    let mut b = initiate_body(&app, "goodurl-1", 10_000, "http://127.0.0.1:9/cb/");
+    b["merchantInfo"]["fallBack"] = json!("myshop://result");
+    initiate_with(&app, b).await;
+    let mut b = initiate_body(&app, "goodurl-2", 10_000, cb);
+    b["merchantInfo"]["fallBack"] = json!("1shop://[anything");
+    b["merchantInfo"]["isApp"] = json!(true);
+    initiate_with(&app, b).await;
+}

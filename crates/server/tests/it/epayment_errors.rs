@@ -246,3 +246,45 @@ async fn a_trailing_slash_is_the_same_path() {
         .await;
     assert_eq!(r.status(), 201);
 }
+
+/// A returnUrl is parsed with the url crate: app schemes and any absolute
+/// URL still pass, but what it cannot parse — accepted before it was
+/// used — is refused.
+#[tokio::test]
+async fn return_urls_must_parse_as_urls() {
+    let app = TestApp::spawn().await;
+    for (i, url) in [
+        "1shop://done",
+        "myshop://[done",
+        "https://[shop.example/done",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut body = create_body(&format!("order-badurl-{i:03}"), 1_000);
+        body["returnUrl"] = json!(url);
+        let p = problem(
+            app.post("/epayment/v1/payments", &format!("bu{i}"), body)
+                .await,
+            400,
+        )
+        .await;
+        assert_eq!(p["title"], "Invalid URL", "{url}");
+        assert_eq!(p["extraDetails"][0]["name"], "returnUrl", "{url}");
+    }
+    for (i, url) in [
+        "myshop://order/1",
+        "MyShop://done",
+        "http://localhost:3000/done",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut body = create_body(&format!("order-goodurl-{i:03}"), 1_000);
+        body["returnUrl"] = json!(url);
+        let r = app
+            .post("/epayment/v1/payments", &format!("gu{i}"), body)
+            .await;
+        assert_eq!(r.status(), 201, "{url}");
+    }
+}

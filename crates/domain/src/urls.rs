@@ -1,0 +1,228 @@
+//! Every URL rule of the sandbox in one place, each parsed with the `url`
+//! crate (WHATWG parsing, the one reqwest sends with). A URL the sandbox
+//! will call — a webhook, an eCom callback, shipping-details or
+//! consent-removal prefix — is accepted only if it is a [`parse_target`],
+//! and the delivery worker sends with that same function, so whatever an
+//! API accepted when it was registered can be sent to later
+//! (docs/compatibility.md#ecom-v2-initiate, docs/compatibility.md#webhooks-v1-registration).
+
+pub use url::Url;
+
+/// Whether a parsed URL can be called: `http` or `https` with a host.
+fn is_target(u: &Url) -> bool {
+    matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+}
+
+/// An address the sandbox sends requests to: an absolute `http` or `https`
+/// URL with a host. The delivery worker sends only to these.
+pub fn parse_target(s: &str) -> Option<Url> {
+    Url::parse(s).ok().filter(is_target)
+}
+
+/// An absolute URL as merchants write them for the eCom and ePayment APIs:
+/// `scheme://` and something after it, no whitespace anywhere, and
+/// parseable. Any scheme, custom app schemes (`myapp://done`) included.
+pub fn parse_absolute(s: &str) -> Option<Url> {
+    if s.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let u = Url::parse(s).ok()?;
+    let (written, rest) = s.split_once("://")?;
+    (written.eq_ignore_ascii_case(u.scheme()) && !rest.is_empty()).then_some(u)
+}
+
+/// Where the payer is sent back to: an ePayment `returnUrl` or an eCom
+/// `fallBack` (eCom also limits it to 255 characters).
+pub fn is_return_url(s: &str) -> bool {
+    parse_absolute(s).is_some()
+}
+
+/// A URL prefix eCom calls (`callbackPrefix`, `shippingDetailsPrefix`,
+/// `consentRemovalPrefix`): absolute `http` or `https` with a host, at most
+/// 255 characters. Plain HTTP and loopback hosts are allowed
+/// (docs/compatibility.md#ecom-v2-initiate).
+pub fn is_ecom_prefix(s: &str) -> bool {
+    s.len() <= 255 && parse_absolute(s).is_some_and(|u| is_target(&u))
+}
+
+/// A webhook URL: absolute with a host, at most 2048 characters, `https` —
+/// or plain `http` to this machine, a sandbox extension so local receivers
+/// work (docs/compatibility.md#webhooks-v1-registration). The error says why not.
+pub fn check_webhook(s: &str) -> Result<Url, &'static str> {
+    if s.len() > 2048 {
+        return Err("The url must be at most 2048 characters");
+    }
+    let url = Url::parse(s).map_err(|_| "The url must be an absolute URL")?;
+    let host = url.host_str().unwrap_or_default();
+    if host.is_empty() {
+        return Err("The url must have a host");
+    }
+    let local = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if local => Ok(url),
+        _ => Err("The url must use https (http is accepted only for 127.0.0.1 and localhost)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ecom_prefixes_are_http_or_https_urls() {
+        for ok in [
+            "https://shop.example/cb",
+            "http://127.0.0.1:8080/vipps/",
+            "http://localhost/cb?x=1",
+            "http://[::1]:9/cb",
+            "HTTPS://shop.example/cb",
+        ] {
+            assert!(is_ecom_prefix(ok), "{ok}");
+        }
+        for bad in [
+            "shop.example/cb",
+            "ftp://shop.example/cb",
+            "myapp://cb",
+            "https://",
+            "https:// shop.example",
+            "https://shop.example/a b",
+            "http:/shop.example/cb",
+            "http:shop.example/cb",
+            // Accepted before the url crate checked them; nothing can be sent there.
+            "https://[shop.example/cb",
+            "http://shop.example:99999/cb",
+            "https://?",
+            "http://1.2.3.4.5/cb",
+        ] {
+            assert!(!is_ecom_prefix(bad), "{bad}");
+        }
+        assert!(is_ecom_prefix(&format!(
+            "https://x.example/{}",
+            "a".repeat(237)
+        )));
+        assert!(!is_ecom_prefix(&format!(
+            "https://x.example/{}",
+            "a".repeat(238)
+        )));
+    }
+
+    #[test]
+    fn return_urls_may_use_app_schemes() {
+        for ok in [
+            "https://shop.example/done?order=1",
+            "http://localhost:3000/done",
+            "myshop://order/1",
+            "myshop://result",
+            "MyApp://done",
+            "com.example.app+x://done",
+        ] {
+            assert!(is_return_url(ok), "{ok}");
+        }
+        for bad in [
+            "not a url",
+            "myapp://",
+            "myapp:done",
+            "/relative",
+            "https://shop.example/a b",
+            // Accepted before the url crate checked them.
+            "1app://done",
+            "myapp://[done",
+            "https://[shop.example",
+        ] {
+            assert!(!is_return_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn webhook_urls_say_why_they_are_refused() {
+        assert!(check_webhook("https://shop.example/hooks").is_ok());
+        assert!(check_webhook("http://127.0.0.1:9/hooks").is_ok());
+        assert!(check_webhook("http://localhost:9/hooks").is_ok());
+        assert!(check_webhook("http://[::1]:9/hooks").is_ok());
+        assert_eq!(
+            check_webhook("/relative/hooks").unwrap_err(),
+            "The url must be an absolute URL"
+        );
+        assert_eq!(
+            check_webhook("mailto:hooks@shop.example").unwrap_err(),
+            "The url must have a host"
+        );
+        assert!(check_webhook("http://shop.example/hooks")
+            .unwrap_err()
+            .contains("https"));
+        assert!(check_webhook("ftp://shop.example/hooks").is_err());
+        assert!(check_webhook(&format!("https://x.example/{}", "a".repeat(2048))).is_err());
+    }
+
+    #[test]
+    fn the_worker_rule_takes_only_http_and_https() {
+        assert!(parse_target("https://shop.example/x").is_some());
+        assert!(parse_target("myapp://x").is_none());
+        assert!(parse_target("not a url").is_none());
+    }
+
+    /// The hand-written checks these rules replaced.
+    fn former_ecom_url(s: &str) -> bool {
+        let rest = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"));
+        s.len() <= 255 && rest.is_some_and(|r| !r.is_empty()) && !s.chars().any(char::is_whitespace)
+    }
+
+    fn former_return_url(s: &str) -> bool {
+        match s.split_once("://") {
+            Some((scheme, rest)) => {
+                !rest.is_empty()
+                    && !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    && !s.chars().any(char::is_whitespace)
+            }
+            None => false,
+        }
+    }
+
+    proptest! {
+        /// What the former checks accepted and the url crate can parse is
+        /// still accepted; only what it cannot parse is refused now.
+        #[test]
+        fn formerly_accepted_parseable_urls_stay_accepted(
+            s in "(https?|HTTPS|myapp|my\\.app|1app)(://|:/|:)[a-zA-Z0-9.:@%?#\\[\\]/ -]{0,24}",
+        ) {
+            let parses = Url::parse(&s).is_ok();
+            if former_ecom_url(&s) {
+                prop_assert_eq!(is_ecom_prefix(&s), parses, "{}", s);
+            }
+            if former_return_url(&s) {
+                prop_assert_eq!(is_return_url(&s), parses, "{}", s);
+            }
+        }
+
+        /// Whatever eCom accepts as a prefix, the callback, shipping-details
+        /// and consent-removal URLs built from it can be sent to.
+        #[test]
+        fn accepted_ecom_prefixes_are_sendable(
+            s in "(https?|HTTP|ftp|myapp):/{0,3}[a-z0-9.:@%?#\\[\\]/ -]{0,24}",
+        ) {
+            if is_ecom_prefix(&s) {
+                for path in ["/v2/payments/order-1", "/v2/payments/o/shippingDetails", "/v2/consents/ab%3D%3D"] {
+                    let url = crate::ecom::join(&s, path);
+                    prop_assert!(parse_target(&url).is_some(), "{}", url);
+                }
+            }
+        }
+
+        /// Whatever the webhooks API accepts, the worker can send to.
+        #[test]
+        fn accepted_webhook_urls_are_sendable(
+            s in "(https?|ftp):/{0,3}[a-z0-9.:@%?#\\[\\]/ -]{0,24}",
+        ) {
+            if check_webhook(&s).is_ok() {
+                prop_assert!(parse_target(&s).is_some(), "{}", s);
+            }
+        }
+    }
+}
