@@ -16,9 +16,7 @@ pub use express::{
     choose_shipping, cost_to_ore, default_address, user_details, Address, ShippingChoice,
     ShippingOption, UserDetails,
 };
-pub use initiate::{
-    is_order_id, modification_text, msisdn, normalise_mobile, NewPayment, UnitSettings,
-};
+pub use initiate::{modification_text, msisdn, normalise_mobile, NewPayment, UnitSettings};
 
 use crate::{payer, Millis, DAY, MINUTE};
 

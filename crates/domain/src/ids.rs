@@ -64,8 +64,18 @@ impl Reference {
         ((1..=50).contains(&s.len()) && reference_charset(s)).then(|| Reference(s.to_owned()))
     }
 
+    /// An eCom orderId, `^[a-zA-Z0-9-]{1,50}$`: the rule of path references,
+    /// which accept it for that reason.
+    pub fn parse_order_id(s: &str) -> Option<Reference> {
+        Reference::parse_path(s)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 
@@ -121,6 +131,16 @@ mod tests {
         assert!(Reference::parse_new("order-1").is_none());
         assert!(Reference::parse_new("order-12").is_some());
         assert!(Reference::parse_path("o1").is_some());
+        assert!(Reference::parse_order_id("1").is_some());
+        assert!(Reference::parse_order_id("").is_none());
+        assert!(Reference::parse_order_id(&"a".repeat(51)).is_none());
+        assert!(Reference::parse_order_id("order 1").is_none());
+        assert_eq!(
+            Reference::parse_order_id("acme-shop-123-order123abc")
+                .unwrap()
+                .into_string(),
+            "acme-shop-123-order123abc"
+        );
         assert!(Reference::parse_new("order_123").is_none());
         assert!(Reference::parse_new(&"a".repeat(51)).is_none());
     }

@@ -2,7 +2,7 @@
 //! (docs/compatibility.md#ecom-v2-initiate) and the new payment at INITIATE.
 
 use super::*;
-use crate::{urls, Msn};
+use crate::{urls, Msn, Reference};
 
 /// An initiate request after parsing, before validation.
 #[derive(Debug, Clone, Default)]
@@ -41,11 +41,6 @@ const SCOPES: &[&str] = &[
     "birthDate",
     "nin",
 ];
-
-/// `^[a-zA-Z0-9-]{1,50}$`.
-pub fn is_order_id(s: &str) -> bool {
-    (1..=50).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
 
 /// An eCom phone number as merchants send it: 8 digits after dropping
 /// spaces and a `+47`/`0047` prefix (the real API "attempts to correct").
@@ -123,12 +118,12 @@ impl NewPayment {
         let order_id = self
             .order_id
             .ok_or_else(|| EcomError::invalid("orderId", "transaction.orderId is required"))?;
-        if !is_order_id(&order_id) {
-            return Err(EcomError::invalid(
+        let order_id = Reference::parse_order_id(&order_id).ok_or_else(|| {
+            EcomError::invalid(
                 "orderId",
                 "orderId must be 1-50 characters of a-z, A-Z, 0-9 and '-'",
-            ));
-        }
+            )
+        })?;
         let amount = self
             .amount
             .ok_or_else(|| EcomError::invalid("amount", "transaction.amount is required"))?;
@@ -222,7 +217,7 @@ impl NewPayment {
         }
         let payment = Payment {
             msn: msn.to_owned(),
-            order_id,
+            order_id: order_id.into_string(),
             amount,
             transaction_text: transaction_text.clone(),
             callback_prefix: self.callback_prefix.unwrap_or_default(),

@@ -82,13 +82,13 @@ impl NewPayment {
         token: String,
         now: Millis,
     ) -> Result<Transition, PaymentError> {
-        if crate::Reference::parse_new(&self.reference).is_none() {
-            return Err(PaymentError::field(
+        let reference = crate::Reference::parse_new(&self.reference).ok_or_else(|| {
+            PaymentError::field(
                 "Invalid reference",
                 "reference",
                 "The reference must be 8-50 characters of a-z, A-Z, 0-9 and '-'",
-            ));
-        }
+            )
+        })?;
         let amount = validate_amount(self.amount_value, &self.currency, "amount.value")?;
         let method = match self.method.as_str() {
             "WALLET" => MethodType::Wallet,
@@ -281,7 +281,7 @@ impl NewPayment {
         };
         let payment = Payment {
             msn: msn.to_owned(),
-            reference: self.reference,
+            reference: reference.into_string(),
             psp_reference,
             amount,
             state: State::Created,

@@ -7,10 +7,10 @@ use axum::{
     response::Response,
 };
 use vipps_domain::{
-    ecom::{self, is_order_id, EcomError, MerchantOp, Modification, Payment, Refusal, UserCode},
+    ecom::{self, EcomError, MerchantOp, Modification, Payment, Refusal, UserCode},
     ids::new_ecom_transaction_base,
     payer::DEFAULT_PHONE,
-    Millis,
+    Millis, Reference,
 };
 use vipps_store::{ecom::StoredEcom, random_hex, WriteError};
 use vipps_wire::ecom as wire;
@@ -82,10 +82,10 @@ pub async fn initiate(
 /// The settled payment of this merchant, or Merchant 35 (also for an
 /// orderId of another merchant, or one that cannot exist).
 async fn load(st: &AppState, m: &Merchant, order_id: &str) -> Result<StoredEcom> {
-    if !is_order_id(order_id) {
+    let Some(id) = Reference::parse_order_id(order_id) else {
         return Err(EcomError::unknown_order(order_id).into());
-    }
-    settled(st, &m.msn, order_id, st.clock.now())
+    };
+    settled(st, &m.msn, id.as_str(), st.clock.now())
         .await?
         .ok_or_else(|| EcomError::unknown_order(order_id).into())
 }

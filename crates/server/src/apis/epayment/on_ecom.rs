@@ -32,7 +32,7 @@ use vipps_domain::{
     },
     epayment,
     time_fmt::rfc3339,
-    Currency, Lifecycle, Millis, Money,
+    Currency, Lifecycle, Millis, Money, Reference,
 };
 use vipps_store::{idempotency::Record, Stored, WriteSet};
 use vipps_wire::epayment as wire;
@@ -75,13 +75,15 @@ async fn read_ecom(
     msn: &str,
     reference: &str,
 ) -> anyhow::Result<Option<Stored<Target>>> {
-    if !ecom::is_order_id(reference) {
+    let Some(order_id) = Reference::parse_order_id(reference) else {
         return Ok(None);
-    }
-    Ok(Ecom::read(st, msn, reference).await?.map(|s| Stored {
-        payment: Target::Ecom(s.payment),
-        version: s.version,
-    }))
+    };
+    Ok(Ecom::read(st, msn, order_id.as_str())
+        .await?
+        .map(|s| Stored {
+            payment: Target::Ecom(s.payment),
+            version: s.version,
+        }))
 }
 
 impl Lifecycle for Target {
