@@ -3,8 +3,9 @@
 //! secret, shown once, that signs every delivery to it.
 
 use axum::{
-    extract::{OriginalUri, Path, State},
+    extract::{Path, Request, State},
     http::StatusCode,
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{delete, get},
     Json, Router,
@@ -33,8 +34,44 @@ use crate::{
 /// Registrations allowed per event type and merchant.
 pub const MAX_PER_EVENT: usize = 5;
 
-/// The Webhooks API's own problem body, which names the request path.
-fn problem(p: ApiProblem, instance: &str) -> Response {
+/// The Webhooks API's error: a problem whose body names the request path
+/// (`instance`). A handler cannot know its path inside `?`, so the error
+/// travels in the response's extensions and [`name_instance`], layered on
+/// this API's routes, writes the body.
+#[derive(Debug)]
+pub struct WebhooksProblem(ApiProblem);
+
+impl<E: Into<ApiProblem>> From<E> for WebhooksProblem {
+    fn from(e: E) -> Self {
+        WebhooksProblem(e.into())
+    }
+}
+
+impl IntoResponse for WebhooksProblem {
+    fn into_response(self) -> Response {
+        let mut r = StatusCode::from_u16(self.0.status)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response();
+        r.extensions_mut().insert(Unnamed(self.0));
+        r
+    }
+}
+
+/// A problem waiting for its `instance`.
+#[derive(Clone)]
+struct Unnamed(ApiProblem);
+
+/// Writes the body of a [`WebhooksProblem`], naming the request path.
+async fn name_instance(req: Request, next: Next) -> Response {
+    let instance = req.uri().path().to_owned();
+    let mut r = next.run(req).await;
+    match r.extensions_mut().remove::<Unnamed>() {
+        Some(Unnamed(p)) => body(p, &instance),
+        None => r,
+    }
+}
+
+fn body(p: ApiProblem, instance: &str) -> Response {
     let body = wire::ProblemDetails {
         kind: format!(
             "https://developer.vippsmobilepay.com/docs/APIs/webhooks-api/errors/#{}",
@@ -59,16 +96,18 @@ fn problem(p: ApiProblem, instance: &str) -> Response {
     )
 }
 
+type Result<T> = std::result::Result<T, WebhooksProblem>;
+
 /// HTTPS as the real API demands; plain HTTP only to this machine, so local
 /// receivers work. The rule is the domain's, the one the delivery worker
 /// sends by ([`urls::check_webhook`]).
-pub fn validate_url(s: &str) -> Result<(), ApiProblem> {
+pub fn validate_url(s: &str) -> std::result::Result<(), ApiProblem> {
     urls::check_webhook(s)
         .map(drop)
         .map_err(|why| ApiProblem::bad_field("Invalid URL", "url", why))
 }
 
-fn validate_events(events: &[String]) -> Result<Vec<String>, ApiProblem> {
+fn validate_events(events: &[String]) -> std::result::Result<Vec<String>, ApiProblem> {
     if events.is_empty() {
         return Err(ApiProblem::bad_field(
             "Invalid events",
@@ -95,78 +134,71 @@ fn validate_events(events: &[String]) -> Result<Vec<String>, ApiProblem> {
 async fn register(
     State(st): State<AppState>,
     m: Merchant,
-    OriginalUri(uri): OriginalUri,
-    body: Result<Body<ApiProblem>, ApiProblem>,
-) -> Response {
-    let r: Result<Response, ApiProblem> = async {
-        let req: wire::RegisterRequest = body?.json()?;
-        validate_url(&req.url)?;
-        let events = validate_events(&req.events)?;
-        let existing = st.db.webhooks(&m.msn).await?;
-        if let Some(full) = events
-            .iter()
-            .find(|e| existing.iter().filter(|w| w.events.contains(e)).count() >= MAX_PER_EVENT)
-        {
-            return Err(ApiProblem::bad_field(
-                "Too many webhooks",
-                "events",
-                format!("At most {MAX_PER_EVENT} webhooks may be registered for '{full}'"),
-            ));
-        }
-        let secret_bytes: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
-        let hook = Webhook {
-            id: uuid::Uuid::new_v4().to_string(),
-            msn: m.msn.clone(),
-            url: req.url,
-            events,
-            secret: base64::engine::general_purpose::STANDARD.encode(secret_bytes),
-            created_at: st.clock.now(),
-        };
-        st.db
-            .write(insert_webhook(&hook))
-            .await
-            .map_err(db_error::<ApiProblem>)?;
-        let body = wire::RegisterResponse {
-            id: hook.id,
-            secret: hook.secret,
-        };
-        Ok((StatusCode::CREATED, Json(body)).into_response())
+    body: std::result::Result<Body<ApiProblem>, ApiProblem>,
+) -> Result<Response> {
+    let req: wire::RegisterRequest = body?.json()?;
+    validate_url(&req.url)?;
+    let events = validate_events(&req.events)?;
+    let existing = st.db.webhooks(&m.msn).await?;
+    if let Some(full) = events
+        .iter()
+        .find(|e| existing.iter().filter(|w| w.events.contains(e)).count() >= MAX_PER_EVENT)
+    {
+        return Err(WebhooksProblem(ApiProblem::bad_field(
+            "Too many webhooks",
+            "events",
+            format!("At most {MAX_PER_EVENT} webhooks may be registered for '{full}'"),
+        )));
     }
-    .await;
-    r.unwrap_or_else(|p| problem(p, uri.path()))
+    let secret_bytes: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
+    let hook = Webhook {
+        id: uuid::Uuid::new_v4().to_string(),
+        msn: m.msn.clone(),
+        url: req.url,
+        events,
+        secret: base64::engine::general_purpose::STANDARD.encode(secret_bytes),
+        created_at: st.clock.now(),
+    };
+    st.db
+        .write(insert_webhook(&hook))
+        .await
+        .map_err(db_error::<ApiProblem>)?;
+    let body = wire::RegisterResponse {
+        id: hook.id,
+        secret: hook.secret,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-async fn list(State(st): State<AppState>, m: Merchant, OriginalUri(uri): OriginalUri) -> Response {
-    match st.db.webhooks(&m.msn).await {
-        Ok(hooks) => {
-            let webhooks = hooks
-                .into_iter()
-                .map(|w| wire::Webhook {
-                    id: w.id,
-                    url: w.url,
-                    events: w.events,
-                })
-                .collect();
-            Json(wire::QueryResponse { webhooks }).into_response()
-        }
-        Err(e) => problem(e.into(), uri.path()),
-    }
+async fn list(State(st): State<AppState>, m: Merchant) -> Result<Response> {
+    let webhooks = st
+        .db
+        .webhooks(&m.msn)
+        .await?
+        .into_iter()
+        .map(|w| wire::Webhook {
+            id: w.id,
+            url: w.url,
+            events: w.events,
+        })
+        .collect();
+    Ok(Json(wire::QueryResponse { webhooks }).into_response())
 }
 
 async fn remove(
     State(st): State<AppState>,
     m: Merchant,
-    OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response> {
     match st.db.write(delete_webhook(&m.msn, &id)).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         // No row of this merchant has that id: someone else's is not found either.
-        Err(WriteError::Conflict) => problem(
-            ApiProblem::new(404, "Not found", format!("No webhook with id '{id}'")),
-            uri.path(),
-        ),
-        Err(e) => problem(db_error(e), uri.path()),
+        Err(WriteError::Conflict) => Err(WebhooksProblem(ApiProblem::new(
+            404,
+            "Not found",
+            format!("No webhook with id '{id}'"),
+        ))),
+        Err(e) => Err(WebhooksProblem(db_error(e))),
     }
 }
 
@@ -174,4 +206,5 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/webhooks/v1/webhooks", get(list).post(register))
         .route("/webhooks/v1/webhooks/{id}", delete(remove))
+        .route_layer(middleware::from_fn(name_instance))
 }
