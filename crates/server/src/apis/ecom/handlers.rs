@@ -19,7 +19,7 @@ use super::{
     problem::{EcomProblem, JSON_UTF8},
     render,
     request::{modification, new_payment},
-    service::{approve_ecom, persist, persist_new, settled, Approved, Ecom},
+    service::{approve_ecom, persist, persist_new, Approved, Ecom},
 };
 use crate::{
     kernel::{
@@ -27,6 +27,7 @@ use crate::{
         body::Body,
         idempotency::{self, Decision},
         problem::{db_error, raw},
+        versioned,
     },
     AppState,
 };
@@ -85,7 +86,7 @@ async fn load(st: &AppState, m: &Merchant, order_id: &str) -> Result<StoredEcom>
     let Some(id) = Reference::parse_order_id(order_id) else {
         return Err(EcomError::unknown_order(order_id).into());
     };
-    settled(st, &m.msn, id.as_str(), st.clock.now())
+    versioned::settled::<Ecom, EcomProblem>(st, &m.msn, id.as_str(), st.clock.now())
         .await?
         .ok_or_else(|| EcomError::unknown_order(order_id).into())
 }

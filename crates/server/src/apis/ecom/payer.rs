@@ -16,7 +16,7 @@ use super::{
     service::{self, Approved, Ecom},
 };
 use crate::{
-    kernel::problem::ApiError,
+    kernel::{problem::ApiError, versioned},
     web::{
         payer::{
             Approval, ConsentRemoval, Ending, Express, OnPayerPages, Paid, PayerPayment,
@@ -196,7 +196,13 @@ impl PayerPayment for Payment {
 
     fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
         Box::pin(async move {
-            let s = service::settled(st, &self.msn, &self.order_id, st.clock.now()).await?;
+            let s = versioned::settled::<Ecom, EcomProblem>(
+                st,
+                &self.msn,
+                &self.order_id,
+                st.clock.now(),
+            )
+            .await?;
             Ok(s.map(|s| paid(s.payment)))
         })
     }

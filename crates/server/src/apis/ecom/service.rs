@@ -100,27 +100,6 @@ impl Expiring for Ecom {
     }
 }
 
-/// The payment as of `now`: one whose payer window has passed is first
-/// moved on (log CANCEL, callback REJECTED) before anyone sees it.
-pub async fn settled(
-    st: &AppState,
-    msn: &str,
-    order_id: &str,
-    now: Millis,
-) -> Result<Option<StoredEcom>, EcomProblem> {
-    versioned::settled::<Ecom, EcomProblem>(st, msn, order_id, now).await
-}
-
-/// Runs `decide` on the settled payment (see [`versioned::transact`]).
-async fn transact<T>(
-    st: &AppState,
-    msn: &str,
-    order_id: &str,
-    decide: impl FnMut(Option<&StoredEcom>, Millis) -> Result<(WriteSet, T), EcomProblem>,
-) -> Result<T, EcomProblem> {
-    versioned::transact::<Ecom, EcomProblem, T>(st, msn, order_id, decide).await
-}
-
 /// What a payer's approval came to.
 pub enum Approved {
     Yes(Payment),
@@ -226,7 +205,7 @@ pub async fn offer_shipping(
     msn: &str,
     order_id: &str,
 ) -> Result<Payment, EcomProblem> {
-    let s = settled(st, msn, order_id, st.clock.now())
+    let s = versioned::settled::<Ecom, EcomProblem>(st, msn, order_id, st.clock.now())
         .await?
         .ok_or_else(|| EcomError::unknown_order(order_id))?;
     let p = s.payment;
@@ -234,7 +213,7 @@ pub async fn offer_shipping(
         return Ok(p);
     }
     let options = fetch_options(st, &p, &default_address()).await?;
-    transact(st, msn, order_id, |cur, now| {
+    versioned::transact::<Ecom, _, _>(st, msn, order_id, |cur, now| {
         let s = cur.ok_or_else(|| EcomError::unknown_order(order_id))?;
         if s.payment.shipping_options().is_some() {
             return Ok((WriteSet::new(), s.payment.clone()));
@@ -255,7 +234,7 @@ pub async fn approve_ecom(
     shipping_method_id: Option<String>,
 ) -> Result<Approved, EcomProblem> {
     let now = st.clock.now();
-    let s = settled(st, msn, order_id, now)
+    let s = versioned::settled::<Ecom, EcomProblem>(st, msn, order_id, now)
         .await?
         .ok_or_else(|| EcomError::unknown_order(order_id))?;
     s.payment.require_open(now)?;
@@ -265,7 +244,7 @@ pub async fn approve_ecom(
         None
     };
     let unit = st.db.ecom_settings(msn).await?;
-    transact(st, msn, order_id, |cur, now| {
+    versioned::transact::<Ecom, _, _>(st, msn, order_id, |cur, now| {
         let s = cur.ok_or_else(|| EcomError::unknown_order(order_id))?;
         let t = s
             .payment
@@ -281,7 +260,7 @@ pub async fn approve_ecom(
 
 /// The payer rejects the payment: log CANCEL, callback CANCELLED.
 pub async fn reject_ecom(st: &AppState, msn: &str, order_id: &str) -> Result<Payment, EcomProblem> {
-    transact(st, msn, order_id, |cur, now| {
+    versioned::transact::<Ecom, _, _>(st, msn, order_id, |cur, now| {
         let s = cur.ok_or_else(|| EcomError::unknown_order(order_id))?;
         let t = s.payment.reject(now)?;
         Ok((persist(&t, s.version), t.payment))
@@ -297,7 +276,7 @@ pub async fn remove_consent(
     msn: &str,
     order_id: &str,
 ) -> Result<ConsentRemoval, EcomProblem> {
-    let s = settled(st, msn, order_id, st.clock.now())
+    let s = versioned::settled::<Ecom, EcomProblem>(st, msn, order_id, st.clock.now())
         .await?
         .ok_or_else(|| EcomError::unknown_order(order_id))?;
     let p = s.payment;

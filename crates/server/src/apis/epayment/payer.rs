@@ -15,6 +15,7 @@ use super::{
     service::{self, Approved, Epayment},
 };
 use crate::{
+    kernel::versioned,
     web::{
         payer::{Approval, Ending, OnPayerPages, Paid, PayerPayment},
         ErrorPage,
@@ -114,7 +115,13 @@ impl PayerPayment for Payment {
 
     fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
         Box::pin(async move {
-            let s = service::settled(st, &self.msn, &self.reference, st.clock.now()).await?;
+            let s = versioned::settled::<Epayment, ApiProblem>(
+                st,
+                &self.msn,
+                &self.reference,
+                st.clock.now(),
+            )
+            .await?;
             Ok(s.map(|s| paid(s.payment)))
         })
     }

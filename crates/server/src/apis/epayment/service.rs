@@ -135,27 +135,6 @@ impl Expiring for Epayment {
     }
 }
 
-/// The payment as of `now`: a CREATED payment whose window has passed is
-/// first moved to EXPIRED (and its event logged) before anyone sees it.
-pub async fn settled(
-    st: &AppState,
-    msn: &str,
-    reference: &str,
-    now: Millis,
-) -> Result<Option<Stored>, ApiProblem> {
-    versioned::settled::<Epayment, ApiProblem>(st, msn, reference, now).await
-}
-
-/// Runs `decide` on the settled payment (see [`versioned::transact`]).
-async fn transact<T>(
-    st: &AppState,
-    msn: &str,
-    reference: &str,
-    decide: impl FnMut(Option<&Stored>, Millis) -> Result<(WriteSet, T), ApiProblem>,
-) -> Result<T, ApiProblem> {
-    versioned::transact::<Epayment, ApiProblem, T>(st, msn, reference, decide).await
-}
-
 /// What a payer's approval came to.
 pub enum Approved {
     Yes(Payment),
@@ -171,7 +150,7 @@ pub async fn approve(
     reference: &str,
     phone: impl Fn(&Payment) -> Result<String, ApiProblem>,
 ) -> Result<Approved, ApiProblem> {
-    transact(st, msn, reference, |cur, now| {
+    versioned::transact::<Epayment, _, _>(st, msn, reference, |cur, now| {
         let s = cur.ok_or_else(|| ApiProblem::not_found(reference))?;
         let phone = phone(&s.payment)?;
         Ok(match s.payment.approve(&phone, now)? {
@@ -186,7 +165,7 @@ pub async fn approve(
 
 /// The payer submitted a phone number on the landing page.
 pub async fn submit_phone(st: &AppState, msn: &str, reference: &str) -> Result<(), ApiProblem> {
-    transact(st, msn, reference, |cur, now| {
+    versioned::transact::<Epayment, _, _>(st, msn, reference, |cur, now| {
         let s = cur.ok_or_else(|| ApiProblem::not_found(reference))?;
         Ok(match s.payment.submit_phone(now)? {
             Some(t) => (persist(&t, s.version), ()),
@@ -203,7 +182,7 @@ pub async fn back_to_landing(
     msn: &str,
     reference: &str,
 ) -> Result<Option<Payment>, ApiProblem> {
-    transact(st, msn, reference, |cur, now| {
+    versioned::transact::<Epayment, _, _>(st, msn, reference, |cur, now| {
         let Some(s) = cur else {
             return Ok((WriteSet::new(), None));
         };
@@ -217,7 +196,7 @@ pub async fn back_to_landing(
 
 /// The payer rejects the payment.
 pub async fn reject(st: &AppState, msn: &str, reference: &str) -> Result<Payment, ApiProblem> {
-    transact(st, msn, reference, |cur, now| {
+    versioned::transact::<Epayment, _, _>(st, msn, reference, |cur, now| {
         let s = cur.ok_or_else(|| ApiProblem::not_found(reference))?;
         let t = s.payment.reject(now)?;
         Ok((persist(&t, s.version), t.payment))
