@@ -38,6 +38,21 @@ impl Msn {
     }
 }
 
+/// An MSN reads as the digits it is, wherever text is wanted.
+impl std::ops::Deref for Msn {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Msn {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
 impl std::fmt::Display for Msn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

@@ -94,7 +94,7 @@ impl NewPayment {
     /// Every initiate rule (docs/compatibility.md#ecom-v2-initiate); builds the payment with its INITIATE entry.
     pub fn initiate(
         self,
-        msn: &str,
+        msn: &Msn,
         unit: UnitSettings,
         token: String,
         transaction_base: u64,
@@ -112,7 +112,7 @@ impl NewPayment {
                 "merchantSerialNumber must be 5-6 digits",
             )
         })?;
-        if body_msn.as_str() != msn {
+        if &body_msn != msn {
             return Err(EcomError::msn_mismatch());
         }
         let order_id = self
@@ -216,7 +216,7 @@ impl NewPayment {
             }
         }
         let payment = Payment {
-            msn: msn.to_owned(),
+            msn: msn.to_string(),
             order_id: order_id.into_string(),
             amount,
             transaction_text: transaction_text.clone(),

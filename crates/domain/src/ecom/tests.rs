@@ -1,6 +1,10 @@
 use super::*;
 
 const MSN: &str = "123456";
+
+fn msn() -> crate::Msn {
+    crate::Msn::parse(MSN).unwrap()
+}
 const NOW: Millis = 1_700_000_000_000;
 
 fn new(order: &str) -> NewPayment {
@@ -18,7 +22,7 @@ fn new(order: &str) -> NewPayment {
 fn initiated() -> Payment {
     new("order-1")
         .initiate(
-            MSN,
+            &msn(),
             UnitSettings::default(),
             "tok".into(),
             5_000_000_000,
@@ -52,7 +56,7 @@ fn err(r: Result<Transition, EcomError>) -> (Group, String) {
 fn initiate_logs_initiate_and_owes_no_callback() {
     let t = new("order-1")
         .initiate(
-            MSN,
+            &msn(),
             UnitSettings::default(),
             "tok".into(),
             5_000_000_000,
@@ -67,7 +71,7 @@ fn initiate_logs_initiate_and_owes_no_callback() {
 
 #[test]
 fn initiate_rules_give_the_documented_errors() {
-    let run = |n: NewPayment| err(n.initiate(MSN, UnitSettings::default(), "t".into(), 1, NOW));
+    let run = |n: NewPayment| err(n.initiate(&msn(), UnitSettings::default(), "t".into(), 1, NOW));
     let mut n = new("bad_id");
     assert_eq!(run(n).0, Group::InvalidRequest);
     n = new("o");
@@ -231,7 +235,7 @@ fn express_reserves_amount_plus_shipping() {
         method_id: "p1".into(),
     }]);
     let p = n
-        .initiate(MSN, UnitSettings::default(), "t".into(), 1, NOW)
+        .initiate(&msn(), UnitSettings::default(), "t".into(), 1, NOW)
         .unwrap()
         .payment;
     let opt = choose_shipping(p.static_shipping.as_deref().unwrap(), None).unwrap();
@@ -342,7 +346,7 @@ fn the_body_msn_follows_the_one_msn_rule() {
     let run = |m: Option<&str>| {
         let mut n = new("o");
         n.body_msn = m.map(str::to_owned);
-        n.initiate(MSN, UnitSettings::default(), "t".into(), 1, NOW)
+        n.initiate(&msn(), UnitSettings::default(), "t".into(), 1, NOW)
             .map(|_| ())
             .map_err(|e| (e.code.as_str().to_owned(), e.message))
     };

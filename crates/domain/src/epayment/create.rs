@@ -9,7 +9,7 @@ use super::{
 use crate::{
     ids::is_msisdn,
     money::{Currency, Money, EPAYMENT_MAXIMUM},
-    Millis,
+    Millis, Msn,
 };
 
 /// A create request after parsing, before validation.
@@ -77,7 +77,7 @@ impl NewPayment {
     /// Checks every create rule and builds the new payment in state CREATED.
     pub fn create(
         self,
-        msn: &str,
+        msn: &Msn,
         psp_reference: String,
         token: String,
         now: Millis,
@@ -280,7 +280,7 @@ impl NewPayment {
             }
         };
         let payment = Payment {
-            msn: msn.to_owned(),
+            msn: msn.to_string(),
             reference: reference.into_string(),
             psp_reference,
             amount,

@@ -5,6 +5,10 @@ use crate::Currency;
 
 const T0: Millis = 1_700_000_000_000;
 
+fn msn() -> crate::Msn {
+    crate::Msn::parse("123456").unwrap()
+}
+
 fn new_payment(value: i64) -> NewPayment {
     NewPayment {
         reference: "order-12345".into(),
@@ -20,7 +24,7 @@ fn new_payment(value: i64) -> NewPayment {
 
 fn created(value: i64) -> Payment {
     new_payment(value)
-        .create("123456", "psp1".into(), "tok".into(), T0)
+        .create(&msn(), "psp1".into(), "tok".into(), T0)
         .unwrap()
         .payment
 }
@@ -39,7 +43,7 @@ fn nok(v: i64) -> Money {
 #[test]
 fn create_starts_created_with_zero_aggregate_and_a_created_event() {
     let t = new_payment(1000)
-        .create("123456", "psp1".into(), "tok".into(), T0)
+        .create(&msn(), "psp1".into(), "tok".into(), T0)
         .unwrap();
     assert_eq!(t.payment.state, State::Created);
     assert_eq!((t.payment.authorized, t.payment.captured), (0, 0));
@@ -50,7 +54,7 @@ fn create_starts_created_with_zero_aggregate_and_a_created_event() {
 #[test]
 fn create_rules_are_enforced() {
     let title = |p: NewPayment| {
-        p.create("123456", "p".into(), "t".into(), T0)
+        p.create(&msn(), "p".into(), "t".into(), T0)
             .unwrap_err()
             .title
     };
@@ -112,7 +116,7 @@ fn create_rules_are_enforced() {
         currency: "DKK".into(),
         ..new_payment(1)
     };
-    assert!(dkk.create("123456", "p".into(), "t".into(), T0).is_ok());
+    assert!(dkk.create(&msn(), "p".into(), "t".into(), T0).is_ok());
 }
 
 #[test]

@@ -153,7 +153,7 @@ async fn register(
     let secret_bytes: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
     let hook = Webhook {
         id: uuid::Uuid::new_v4().to_string(),
-        msn: m.msn.clone(),
+        msn: m.msn.to_string(),
         url: req.url,
         events,
         secret: base64::engine::general_purpose::STANDARD.encode(secret_bytes),

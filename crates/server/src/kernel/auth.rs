@@ -7,6 +7,7 @@ use axum::{
     http::{request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
+use vipps_domain::Msn;
 use vipps_store::hash_secret;
 use vipps_wire::gateway::GatewayError;
 
@@ -33,7 +34,7 @@ pub fn gateway(status: StatusCode, message: &str) -> Response {
 /// An authenticated merchant.
 #[derive(Debug, Clone)]
 pub struct Merchant {
-    pub msn: String,
+    pub msn: Msn,
     pub client_id: String,
 }
 
@@ -64,6 +65,9 @@ impl FromRequestParts<AppState> for Merchant {
             .keys
             .verify(token, st.clock.now() / 1000)
             .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
+        // Tokens name only merchants this sandbox created, whose MSNs are valid.
+        let msn = Msn::parse(&claims.msn)
+            .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
         if claims.skh != key_fingerprint(key) {
             return Err(gateway(StatusCode::UNAUTHORIZED, INVALID_KEY));
         }
@@ -74,10 +78,10 @@ impl FromRequestParts<AppState> for Merchant {
             }
         }
         if let Some(slot) = parts.extensions.get::<MsnSlot>() {
-            let _ = slot.0.set(claims.msn.clone());
+            let _ = slot.0.set(claims.msn);
         }
         Ok(Merchant {
-            msn: claims.msn,
+            msn,
             client_id: claims.sub,
         })
     }

@@ -67,7 +67,7 @@ pub fn modification(req: &wire::ActionRequest, m: &Merchant) -> Result<Modificat
         .as_ref()
         .and_then(|mi| mi.merchant_serial_number.as_deref())
     {
-        if msn != m.msn {
+        if m.msn != *msn {
             return Err(EcomError::msn_mismatch().into());
         }
     }
