@@ -13,7 +13,7 @@ use vipps_wire::accesstoken::{AccessTokenError, AccessTokenResponse};
 
 use crate::{
     kernel::{
-        auth::{gateway, header, key_fingerprint, INVALID_KEY, MISSING_KEY, WRONG_MSN},
+        auth::{gateway, header, key_fingerprint, repeated, INVALID_KEY, MISSING_KEY, WRONG_MSN},
         request_log::MsnSlot,
         tokens::Claims,
     },
@@ -42,11 +42,20 @@ async fn get_token(
     slot: Option<axum::Extension<MsnSlot>>,
     h: HeaderMap,
 ) -> Response {
-    let Some(key) = header(&h, "ocp-apim-subscription-key").filter(|k| !k.is_empty()) else {
+    let single = |name| header(&h, name);
+    let (key, client_id, secret, msn) = match (
+        single("ocp-apim-subscription-key"),
+        single("client_id"),
+        single("client_secret"),
+        single("merchant-serial-number"),
+    ) {
+        (Ok(key), Ok(id), Ok(secret), Ok(msn)) => (key, id, secret, msn),
+        (Err(r), ..) | (_, Err(r), ..) | (_, _, Err(r), _) | (.., Err(r)) => return repeated(r),
+    };
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
         return gateway(StatusCode::UNAUTHORIZED, MISSING_KEY);
     };
-    let (Some(client_id), Some(secret)) = (header(&h, "client_id"), header(&h, "client_secret"))
-    else {
+    let (Some(client_id), Some(secret)) = (client_id, secret) else {
         return invalid_client("The client_id and client_secret headers are required.");
     };
     let merchant = match st.db.merchant_by_client_id(client_id).await {
@@ -62,7 +71,7 @@ async fn get_token(
     if !same(&m.subscription_key_hash, &hash_secret(key)) {
         return gateway(StatusCode::UNAUTHORIZED, INVALID_KEY);
     }
-    if let Some(msn) = header(&h, "merchant-serial-number").filter(|s| !s.is_empty()) {
+    if let Some(msn) = msn.filter(|s| !s.is_empty()) {
         if msn != m.msn {
             return gateway(StatusCode::FORBIDDEN, WRONG_MSN);
         }

@@ -38,8 +38,28 @@ pub struct Merchant {
     pub client_id: String,
 }
 
-pub fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name).and_then(|v| v.to_str().ok())
+/// A header sent more than once where one value is expected: which copy
+/// would count is ambiguous, so the request is refused (400).
+#[derive(Debug, Clone, Copy)]
+pub struct Repeated(pub &'static str);
+
+/// The value of header `name` (`None` when absent or not visible ASCII);
+/// refused when the header is sent more than once.
+pub fn header<'a>(h: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, Repeated> {
+    let mut values = h.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Repeated(name));
+    }
+    Ok(first.and_then(|v| v.to_str().ok()))
+}
+
+/// The gateway's 400 for a repeated credential header.
+pub fn repeated(r: Repeated) -> Response {
+    gateway(
+        StatusCode::BAD_REQUEST,
+        &format!("The {} header must be sent once.", r.0),
+    )
 }
 
 /// Only the first 16 hex digits of the key's hash travel inside the token.
@@ -53,10 +73,12 @@ impl FromRequestParts<AppState> for Merchant {
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         let h = &parts.headers;
         let key = header(h, "ocp-apim-subscription-key")
+            .map_err(repeated)?
             .filter(|k| !k.is_empty())
             .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, MISSING_KEY))?;
         // `Bearer` is case-sensitive at the real gateway.
         let token = header(h, "authorization")
+            .map_err(repeated)?
             .and_then(|a| a.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())

@@ -33,16 +33,17 @@ pub trait KeyedApi: ApiError {
 
     fn key_too_long() -> Self;
 
+    /// The key header was sent more than once.
+    fn key_repeated() -> Self;
+
     /// The key was used before for a different request.
     fn key_reused() -> Self;
 }
 
 /// The request's key, trimmed; `None` when absent or empty and allowed.
 pub fn key<P: KeyedApi>(h: &HeaderMap) -> Result<Option<String>, P> {
-    match header(h, P::KEY_HEADER)
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
+    let value = header(h, P::KEY_HEADER).map_err(|_| P::key_repeated())?;
+    match value.map(str::trim).filter(|k| !k.is_empty()) {
         None => P::key_missing().map_or(Ok(None), Err),
         Some(k) if k.chars().count() > P::KEY_MAX_CHARS => Err(P::key_too_long()),
         Some(k) => Ok(Some(k.to_owned())),

@@ -2,6 +2,7 @@
 //! over loopback, on SQLite, or on PostgreSQL when `DATABASE_URL` is set.
 
 mod accesstoken;
+mod bad_input;
 mod common;
 mod deliveries;
 mod ecom;

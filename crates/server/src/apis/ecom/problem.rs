@@ -100,6 +100,10 @@ impl KeyedApi for EcomProblem {
         EcomError::invalid("X-Request-Id", "X-Request-Id must be at most 40 characters").into()
     }
 
+    fn key_repeated() -> Self {
+        EcomError::invalid("X-Request-Id", "X-Request-Id must be sent once").into()
+    }
+
     fn key_reused() -> Self {
         EcomError::vipps(VippsCode::RetryMismatch,
             "Idempotent request retry does not match: a request with this X-Request-Id must be identical",

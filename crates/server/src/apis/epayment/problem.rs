@@ -147,6 +147,14 @@ impl KeyedApi for ApiProblem {
         )
     }
 
+    fn key_repeated() -> Self {
+        ApiProblem::bad_field(
+            "Invalid idempotency key",
+            "Idempotency-Key",
+            "The Idempotency-Key header must be sent once",
+        )
+    }
+
     fn key_reused() -> Self {
         ApiProblem::new(
             409,

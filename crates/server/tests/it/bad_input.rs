@@ -1,0 +1,98 @@
+//! Requests a careless or hostile client sends: each is refused with a 4xx
+//! in the API's own format and changes nothing.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::{
+    common::{create_body, problem, TestApp},
+    ecom::{approve, details, ecom_error, initiate},
+};
+
+/// The gateway's `{statusCode, message}` with `status`.
+async fn gateway(r: reqwest::Response, status: u16) -> Value {
+    assert_eq!(r.status(), status);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["statusCode"], status, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    body
+}
+
+#[tokio::test]
+async fn a_credential_header_sent_twice_is_refused_by_the_gateway() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(&app.merchant).await;
+    let url = app.url("/epayment/v1/payments/order-dup-header");
+    let twice_token = app
+        .client
+        .get(&url)
+        .bearer_auth(&token)
+        .header("Authorization", "Bearer someone-elses-token")
+        .header("Ocp-Apim-Subscription-Key", &app.merchant.subscription_key)
+        .send()
+        .await
+        .unwrap();
+    let body = gateway(twice_token, 400).await;
+    assert!(body["message"].as_str().unwrap().contains("authorization"));
+    let twice_key = app
+        .client
+        .get(&url)
+        .bearer_auth(&token)
+        .header("Ocp-Apim-Subscription-Key", &app.merchant.subscription_key)
+        .header("Ocp-Apim-Subscription-Key", "another-key")
+        .send()
+        .await
+        .unwrap();
+    gateway(twice_key, 400).await;
+    let twice_secret = app
+        .client
+        .post(app.url("/accesstoken/get"))
+        .header("client_id", &app.merchant.client_id)
+        .header("client_secret", &app.merchant.client_secret)
+        .header("client_secret", "a-guess")
+        .header("Ocp-Apim-Subscription-Key", &app.merchant.subscription_key)
+        .send()
+        .await
+        .unwrap();
+    gateway(twice_secret, 400).await;
+}
+
+#[tokio::test]
+async fn an_idempotency_key_sent_twice_is_refused_and_creates_nothing() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .api(Method::POST, "/epayment/v1/payments")
+        .await
+        .header("Idempotency-Key", "first")
+        .header("Idempotency-Key", "second")
+        .json(&create_body("order-two-keys", 1_000))
+        .send()
+        .await
+        .unwrap();
+    let body = problem(r, 400).await;
+    assert_eq!(body["extraDetails"][0]["name"], "Idempotency-Key", "{body}");
+    let r = app.get("/epayment/v1/payments/order-two-keys").await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn an_x_request_id_sent_twice_is_refused_and_captures_nothing() {
+    let app = TestApp::spawn().await;
+    initiate(&app, "ecom-two-ids", 1_000, "https://shop.example/cb").await;
+    approve(&app, "ecom-two-ids").await;
+    let r = app
+        .api(Method::POST, "/ecomm/v2/payments/ecom-two-ids/capture")
+        .await
+        .header("X-Request-Id", "first")
+        .header("X-Request-Id", "second")
+        .json(
+            &json!({"merchantInfo": {"merchantSerialNumber": app.merchant.msn},
+            "transaction": {"amount": 500, "transactionText": "Half"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    ecom_error(r, 400, "InvalidRequest", "X-Request-Id").await;
+    let d = details(&app, "ecom-two-ids").await;
+    assert_eq!(d["transactionSummary"]["capturedAmount"], 0, "{d}");
+}
