@@ -149,31 +149,52 @@ fn print_credentials(c: &vipps_store::merchants::NewCredentials) {
 
 /// The demo merchant is made on first start. Its secrets are stored only
 /// hashed, so they are printed once and kept in a file beside a SQLite
-/// database (readable only by the owner) so a restart does not lose them.
+/// database (readable only by the owner) so a restart does not lose them;
+/// later starts say where that file is, without printing the secrets again.
 async fn ensure_demo_merchant(db: &Db, database_url: &str) -> anyhow::Result<()> {
     let sidecar = database_url
         .strip_prefix("sqlite://")
         .map(|p| p.split('?').next().unwrap_or(p))
         .and_then(|p| Path::new(p).parent().map(|d| d.join("demo-merchant.json")));
-    if !db.list_merchants().await?.is_empty() {
-        match sidecar.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) {
-            Some(saved) => println!("Demo merchant (from {}):\n{saved}", sidecar.unwrap().display()),
-            None => println!("Merchants exist; `vipps-sandbox merchant list` shows them, `merchant add` makes one."),
-        }
-        return Ok(());
-    }
-    let creds = db.create_merchant("Demo Shop", None, now_ms()).await?;
-    println!("Created the demo merchant:");
-    print_credentials(&creds);
-    if let Some(file) = sidecar {
-        std::fs::write(&file, serde_json::to_string_pretty(&creds)?)?;
-        #[cfg(unix)]
+    if db.list_merchants().await?.is_empty() {
+        // Processes starting together on one empty database race here: only
+        // the one whose marker is stored seeds the demo merchant.
+        let mine = vipps_store::random_hex(16);
+        if db
+            .setting_or_init("demo_merchant_seeded_by", mine.clone())
+            .await?
+            == mine
         {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            let creds = db.create_merchant("Demo Shop", None, now_ms()).await?;
+            println!("Created the demo merchant:");
+            print_credentials(&creds);
+            if let Some(file) = sidecar {
+                save_privately(&file, &serde_json::to_string_pretty(&creds)?)?;
+                println!("  (saved in {})", file.display());
+            }
+            return Ok(());
         }
+    }
+    match sidecar.filter(|f| f.exists()) {
+        Some(file) => println!("Demo merchant: its keys are saved in {}", file.display()),
+        None => println!(
+            "Merchants exist; `vipps-sandbox merchant list` shows them, `merchant add` makes one."
+        ),
     }
     Ok(())
+}
+
+/// Writes `text` to a file only its owner may read, from its creation on.
+fn save_privately(file: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(file)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", file.display()))
 }
 
 async fn serve(

@@ -246,11 +246,11 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
         "a SQLite database must be a file (sqlite://path/to/file.db)"
     );
     if let Some(dir) = std::path::Path::new(path).parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+        if !dir.as_os_str().is_empty() && !dir.exists() {
+            private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
     }
+    private_file(std::path::Path::new(path)).with_context(|| format!("cannot create {path}"))?;
     let query = if query.contains("mode=") {
         query.to_owned()
     } else if query.is_empty() {
@@ -259,6 +259,32 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The database holds the token signing key, webhook secrets and merchants'
+/// auth tokens: folders it creates are the owner's alone (0700).
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// The database file is the owner's alone (0600), created so if it is new;
+/// SQLite gives its WAL and shared-memory files the same mode.
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 /// A fresh random token of `n` bytes, hex-encoded (ids, secrets, keys).

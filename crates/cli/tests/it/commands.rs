@@ -142,3 +142,76 @@ async fn serve_prints_the_demo_merchant_and_answers_on_the_printed_address() {
         .unwrap();
     assert_eq!(token.status(), 200);
 }
+
+/// Starts `serve` on `url`; returns the process and everything it printed
+/// up to its listening line.
+fn start_serving(url: &str) -> (Server, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut printed = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("vipps-sandbox listening on ") {
+            return (server, printed);
+        }
+    }
+    panic!("serve ended without listening:\n{printed}");
+}
+
+#[tokio::test]
+async fn two_processes_starting_on_an_empty_database_seed_one_demo_merchant() {
+    let database = TestDatabase::fresh().await;
+    // Migrated first, so that the two processes race on the seeding alone.
+    let db = database
+        .connect(vipps_store::DbOptions { max_connections: 2 })
+        .await;
+    let url = database.url().to_owned();
+    let (first, second) = tokio::join!(
+        tokio::task::spawn_blocking({
+            let url = url.clone();
+            move || start_serving(&url)
+        }),
+        tokio::task::spawn_blocking(move || start_serving(&url)),
+    );
+    let ((_a, printed_a), (_b, printed_b)) = (first.unwrap(), second.unwrap());
+    let merchants = db.list_merchants().await.unwrap();
+    assert_eq!(merchants.len(), 1, "{printed_a}\n---\n{printed_b}");
+    let created = [&printed_a, &printed_b]
+        .iter()
+        .filter(|p| p.contains("Created the demo merchant"))
+        .count();
+    assert_eq!(created, 1, "{printed_a}\n---\n{printed_b}");
+}
+
+#[tokio::test]
+async fn a_later_start_says_where_the_demo_keys_are_without_printing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/sandbox.db", dir.path().display());
+    let (first, _) = start_serving(&url);
+    drop(first);
+    let saved: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("data/demo-merchant.json")).unwrap(),
+    )
+    .unwrap();
+    let (_second, printed) = start_serving(&url);
+    assert!(printed.contains("demo-merchant.json"), "{printed}");
+    let secret = saved["client_secret"].as_str().unwrap();
+    assert!(!printed.contains(secret), "{printed}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("data/demo-merchant.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
