@@ -210,6 +210,14 @@ async fn serve(
         .with_context(|| format!("cannot listen on {listen}"))?;
     // With port 0 the real port is known only now; scripts read it from this line.
     let bound = listener.local_addr()?;
+    if !bound.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {bound}, beyond this machine. The sandbox console \
+             (/sandbox/v1/*) has no authentication: anyone who reaches this port can move \
+             the clock, read the request log and change merchants' settings. Listen on \
+             127.0.0.1 unless that is what you want."
+        );
+    }
     let cfg = Config {
         public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
         token_ttl_secs: token_ttl,

@@ -215,3 +215,30 @@ async fn a_later_start_says_where_the_demo_keys_are_without_printing_them() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+#[tokio::test]
+async fn listening_beyond_loopback_warns_that_the_console_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/sandbox.db", dir.path().display());
+    let warning_for = |listen: &str| {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", listen, "--database-url", &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut server = Server(child);
+        for line in BufReader::new(stdout).lines() {
+            if line.unwrap().starts_with("vipps-sandbox listening on ") {
+                break;
+            }
+        }
+        let _ = server.0.kill();
+        let _ = server.0.wait();
+        std::io::read_to_string(stderr).unwrap()
+    };
+    assert!(warning_for("0.0.0.0:0").contains("/sandbox/v1"));
+    assert!(!warning_for("127.0.0.1:0").contains("warning"));
+}
