@@ -190,14 +190,22 @@ async fn remove(
     m: Merchant,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    match st.db.write(delete_webhook(&m.msn, &id)).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
-        // No row of this merchant has that id: someone else's is not found either.
-        Err(WriteError::Conflict) => Err(WebhooksProblem(ApiProblem::new(
+    let not_found = || {
+        WebhooksProblem(ApiProblem::new(
             404,
             "Not found",
             format!("No webhook with id '{id}'"),
-        ))),
+        ))
+    };
+    // Ids are UUIDs: anything else names no webhook, and is never sent to
+    // the database (PostgreSQL refuses some text, such as NUL).
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(not_found());
+    }
+    match st.db.write(delete_webhook(&m.msn, &id)).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+        // No row of this merchant has that id: someone else's is not found either.
+        Err(WriteError::Conflict) => Err(not_found()),
         Err(e) => Err(WebhooksProblem(db_error(e))),
     }
 }

@@ -70,6 +70,13 @@ fn parse<T: DeserializeOwned, P: ApiError>(raw: &[u8]) -> Result<T, P> {
     } else {
         std::borrow::Cow::Borrowed(raw)
     };
+    if let Some(path) = nul_text(&raw) {
+        return Err(P::invalid_body(
+            path,
+            false,
+            "text must not contain the NUL character (\\u0000)".to_owned(),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(&raw);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -77,6 +84,45 @@ fn parse<T: DeserializeOwned, P: ApiError>(raw: &[u8]) -> Result<T, P> {
         let broken = inner.is_syntax() || inner.is_eof();
         P::invalid_body((path != ".").then_some(path), broken, inner.to_string())
     })
+}
+
+/// Where a body's JSON holds a string (a value or a key) with a NUL
+/// character: `Some(path)`, the path `None` for a top-level string. No
+/// stored text may hold one (PostgreSQL refuses it), so such a body is
+/// refused before anything is decided. Only a body whose bytes contain the
+/// escape `\u0000` is looked into, so others cost one scan.
+fn nul_text(raw: &[u8]) -> Option<Option<String>> {
+    const ESCAPE: &[u8] = b"\\u0000";
+    if !raw.windows(ESCAPE.len()).any(|w| w == ESCAPE) {
+        return None;
+    }
+    // Broken JSON is reported by the real parse.
+    let doc: serde_json::Value = serde_json::from_slice(raw).ok()?;
+    find_nul(&doc, None)
+}
+
+fn find_nul(v: &serde_json::Value, path: Option<String>) -> Option<Option<String>> {
+    let join = |key: &str| match &path {
+        Some(p) => format!("{p}.{key}"),
+        None => key.to_owned(),
+    };
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let at = match &path {
+                Some(p) => format!("{p}[{i}]"),
+                None => format!("[{i}]"),
+            };
+            find_nul(item, Some(at))
+        }),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, value)| {
+            if key.contains('\0') {
+                return Some(Some(join(&key.replace('\0', "\\u0000"))));
+            }
+            find_nul(value, Some(join(key)))
+        }),
+        _ => None,
+    }
 }
 
 /// Drops every comma that directly precedes a `}` or `]` (whitespace
@@ -117,7 +163,19 @@ pub fn without_trailing_commas(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 
 #[cfg(test)]
 mod tests {
-    use super::without_trailing_commas as strip;
+    use super::{nul_text, without_trailing_commas as strip};
+
+    #[test]
+    fn nul_characters_are_found_with_their_path() {
+        let at = |raw: &str| nul_text(raw.as_bytes());
+        assert_eq!(at(r#"{"a": "x"}"#), None);
+        // An escaped backslash before "u0000" is text, not a NUL.
+        assert_eq!(at(r#"{"a": "\\u0000"}"#), None);
+        assert_eq!(at(r#"{"a": {"b": "x\u0000y"}}"#), Some(Some("a.b".into())));
+        assert_eq!(at(r#"{"a": [1, "\u0000"]}"#), Some(Some("a[1]".into())));
+        assert_eq!(at(r#""\u0000""#), Some(None));
+        assert_eq!(at(r#"{"k\u0000": 1}"#), Some(Some("k\\u0000".into())));
+    }
 
     #[test]
     fn drops_commas_before_closing_brackets_only() {

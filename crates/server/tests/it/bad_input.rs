@@ -96,3 +96,60 @@ async fn an_x_request_id_sent_twice_is_refused_and_captures_nothing() {
     let d = details(&app, "ecom-two-ids").await;
     assert_eq!(d["transactionSummary"]["capturedAmount"], 0, "{d}");
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_body_is_a_400_naming_the_field_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let mut body = create_body("order-nul-00001", 1_000);
+    body["reference"] = json!("ref\u{0}abcdefgh");
+    let r = app
+        .post("/epayment/v1/payments", "nul-1", body.clone())
+        .await;
+    let p = problem(r, 400).await;
+    assert_eq!(p["extraDetails"][0]["name"], "reference", "{p}");
+    // Nothing was recorded under the key: the same key with a good body works.
+    let r = app
+        .post(
+            "/epayment/v1/payments",
+            "nul-1",
+            create_body("order-nul-00001", 1_000),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+
+    let mut body = create_body("order-nul-00002", 1_000);
+    body["paymentDescription"] = json!("socks\u{0}");
+    let p = problem(app.post("/epayment/v1/payments", "nul-2", body).await, 400).await;
+    assert_eq!(p["extraDetails"][0]["name"], "paymentDescription", "{p}");
+
+    let mut initiate =
+        crate::ecom::initiate_body(&app, "ecom-nul-1", 1_000, "https://shop.example/cb");
+    initiate["transaction"]["transactionText"] = json!("a\u{0}b");
+    let r = app
+        .api(Method::POST, "/ecomm/v2/payments")
+        .await
+        .json(&initiate)
+        .send()
+        .await
+        .unwrap();
+    ecom_error(r, 400, "InvalidRequest", "transaction.transactionText").await;
+    let r = app.get("/ecomm/v2/payments/ecom-nul-1/details").await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn a_webhook_id_that_cannot_exist_is_not_found() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .api(Method::DELETE, "/webhooks/v1/webhooks/abc%00def")
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["instance"], "/webhooks/v1/webhooks/abc%00def",
+        "{body}"
+    );
+}
