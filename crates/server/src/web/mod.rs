@@ -205,8 +205,9 @@ impl IntoResponse for ErrorPage {
 
 /// The payment behind a token, as stored, of whichever API made it.
 async fn by_token(st: &AppState, token: &str) -> Result<Paid, ErrorPage> {
-    // Tokens are short hex strings; anything huge is no token of ours.
-    if token.len() > 200 {
+    // Tokens are short hex strings; anything else is no token of ours and
+    // is not looked up (PostgreSQL refuses some text, such as NUL).
+    if token.len() > 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ErrorPage::not_found());
     }
     for family in PAYER_FAMILIES {

@@ -153,3 +153,70 @@ async fn a_webhook_id_that_cannot_exist_is_not_found() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_path_query_or_form_is_a_4xx_on_every_route() {
+    let app = TestApp::spawn().await;
+    let msn = app.merchant.msn.clone();
+    let plain = [
+        (Method::GET, "/landing?token=%00".to_owned()),
+        (Method::GET, "/qr/%00.svg".to_owned()),
+        (Method::GET, "/qr/ab%00cd.png".to_owned()),
+        (
+            Method::GET,
+            "/app/pay?token=%00&phone=4712345678".to_owned(),
+        ),
+        (Method::GET, "/app?phone=%00".to_owned()),
+        (Method::GET, "/sandbox/v1/requests?msn=%00".to_owned()),
+        (Method::GET, "/sandbox/v1/deliveries?msn=%00".to_owned()),
+        (Method::POST, "/sandbox/v1/deliveries/%00/retry".to_owned()),
+        (
+            Method::GET,
+            "/sandbox/v1/merchants/%00/delivery-faults".to_owned(),
+        ),
+        (
+            Method::POST,
+            "/sandbox/v1/merchants/%00/settings".to_owned(),
+        ),
+        (
+            Method::POST,
+            format!("/sandbox/v1/merchants/{msn}/ecom/a%00b/reject"),
+        ),
+        (
+            Method::POST,
+            "/sandbox/v1/merchants/%00/ecom/order-1/remove-consent".to_owned(),
+        ),
+    ];
+    for (method, path) in plain {
+        let r = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_client_error(),
+            "{method} {path}: {}",
+            r.status()
+        );
+    }
+    for form in ["/app/approve", "/app/reject", "/app/consent", "/landing"] {
+        let r = app
+            .client
+            .post(app.url(form))
+            .form(&[("token", "ab\u{0}cd"), ("phone", "4712345678")])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "POST {form}: {}", r.status());
+    }
+    for path in [
+        "/epayment/v1/payments/ref%00abc",
+        "/epayment/v1/payments/ref%00abc/events",
+        "/ecomm/v2/payments/ord%00er/details",
+        "/ecomm/v2/payments/ord%00er/status",
+    ] {
+        let r = app.get(path).await;
+        assert!(r.status().is_client_error(), "GET {path}: {}", r.status());
+    }
+}

@@ -14,6 +14,7 @@ use vipps_delivery::worker::validate_faults;
 use vipps_domain::{
     ecom::{EcomError, UnitSettings},
     time_fmt::rfc3339,
+    Msn, Reference,
 };
 use vipps_store::{
     deliveries::{retry_now, Faults},
@@ -75,12 +76,26 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
+impl ListQuery {
+    /// The merchant to list for, if one is named: a valid MSN.
+    fn msn(&self) -> Result<Option<&str>, ApiProblem> {
+        match self.msn.as_deref() {
+            Some(m) if Msn::parse(m).is_none() => Err(ApiProblem::bad_field(
+                "Invalid request",
+                "msn",
+                "msn must be 5 or 6 digits",
+            )),
+            other => Ok(other),
+        }
+    }
+}
+
 pub async fn requests(
     State(st): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiProblem> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let list = st.db.requests(q.msn.as_deref(), limit).await?;
+    let list = st.db.requests(q.msn()?, limit).await?;
     Ok(Json(json!({"requests": list})).into_response())
 }
 
@@ -91,11 +106,7 @@ pub async fn deliveries(
 ) -> Result<Response, ApiProblem> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let mut out = Vec::new();
-    for (d, attempts) in st
-        .db
-        .deliveries_with_attempts(q.msn.as_deref(), limit)
-        .await?
-    {
+    for (d, attempts) in st.db.deliveries_with_attempts(q.msn()?, limit).await? {
         let mut v = serde_json::to_value(&d).map_err(anyhow::Error::from)?;
         v["attempts"] = serde_json::to_value(attempts).map_err(anyhow::Error::from)?;
         out.push(v);
@@ -107,19 +118,26 @@ pub async fn retry(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiProblem> {
+    let not_found = || ApiProblem::new(404, "Not found", format!("No delivery with id '{id}'"));
+    // Delivery ids are UUIDs, or an event's and a webhook's joined by '-':
+    // anything else names none.
+    let id_like = id.len() <= 100 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    if !id_like {
+        return Err(not_found());
+    }
     match st.commit(retry_now(&id, st.clock.now())).await {
         Ok(()) => Ok(Json(json!({"id": id, "status": "pending"})).into_response()),
-        Err(WriteError::Conflict) => Err(ApiProblem::new(
-            404,
-            "Not found",
-            format!("No delivery with id '{id}'"),
-        )),
+        Err(WriteError::Conflict) => Err(not_found()),
         Err(e) => Err(db_error(e)),
     }
 }
 
 async fn known_merchant(st: &AppState, msn: &str) -> Result<(), ApiProblem> {
-    match st.db.merchant_by_msn(msn).await? {
+    let found = match Msn::parse(msn) {
+        Some(_) => st.db.merchant_by_msn(msn).await?,
+        None => None,
+    };
+    match found {
         Some(_) => Ok(()),
         None => Err(ApiProblem::new(
             404,
@@ -173,7 +191,7 @@ pub async fn ecom_settings(
     body: Body<EcomProblem>,
 ) -> Result<Response, EcomProblem> {
     let change: SettingsChange = body.json_or_default()?;
-    if st.db.merchant_by_msn(&msn).await?.is_none() {
+    if Msn::parse(&msn).is_none() || st.db.merchant_by_msn(&msn).await?.is_none() {
         return Err(EcomError::unknown_unit(&msn).into());
     }
     let mut s = st.db.ecom_settings(&msn).await?;
@@ -196,6 +214,7 @@ pub async fn ecom_reject(
     State(st): State<AppState>,
     Path((msn, order_id)): Path<(String, String)>,
 ) -> Result<Response, EcomProblem> {
+    known_order(&msn, &order_id)?;
     let p = reject_ecom(&st, &msn, &order_id).await?;
     Ok(Json(json!({"orderId": p.order_id, "state": p.state.as_str()})).into_response())
 }
@@ -206,5 +225,15 @@ pub async fn ecom_remove_consent(
     State(st): State<AppState>,
     Path((msn, order_id)): Path<(String, String)>,
 ) -> Result<Response, EcomProblem> {
+    known_order(&msn, &order_id)?;
     Ok(Json(remove_consent(&st, &msn, &order_id).await?).into_response())
+}
+
+/// An MSN and orderId that could name a payment; anything else is Merchant
+/// 35 without a query.
+fn known_order(msn: &str, order_id: &str) -> Result<(), EcomProblem> {
+    match (Msn::parse(msn), Reference::parse_order_id(order_id)) {
+        (Some(_), Some(_)) => Ok(()),
+        _ => Err(EcomError::unknown_order(order_id).into()),
+    }
 }
