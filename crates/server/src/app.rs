@@ -84,6 +84,10 @@ pub fn build_router(state: AppState) -> Router {
         .merge(web::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
+            apis::ERROR_FORMATS,
+            crate::kernel::problem::in_api_format,
+        ))
+        .layer(middleware::from_fn_with_state(
             (state.clone(), apis::API_PREFIXES),
             request_log::record,
         ))

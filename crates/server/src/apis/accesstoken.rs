@@ -102,6 +102,14 @@ async fn get_token(
     .into_response()
 }
 
+/// A refusal made before any handler ran, in the gateway's body.
+pub fn refused(status: u16, why: String, _path: &str) -> Response {
+    gateway(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        &why,
+    )
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/accesstoken/get", post(get_token))

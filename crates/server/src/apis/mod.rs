@@ -16,7 +16,10 @@ use std::marker::PhantomData;
 use axum::Router;
 
 use crate::{
-    kernel::upkeep::{sweep_of, Sweep},
+    kernel::{
+        problem::Formats,
+        upkeep::{sweep_of, Sweep},
+    },
     web::payer::{Pages, PayerFamily},
     AppState,
 };
@@ -32,6 +35,17 @@ pub const API_PREFIXES: &[&str] = &[
     "/psp/",
     "/webhooks/",
     "/order-management/",
+];
+
+/// Each API's error format by path prefix, for the refusals axum makes
+/// before a handler runs (see [`crate::kernel::problem::in_api_format`]).
+pub const ERROR_FORMATS: Formats = &[
+    ("/accesstoken/", accesstoken::refused),
+    ("/accessToken/", accesstoken::refused),
+    ("/epayment/", epayment::problem::refused),
+    ("/ecomm/", ecom::problem::refused),
+    ("/webhooks/", webhooks::refused),
+    ("/sandbox/", epayment::problem::refused),
 ];
 
 /// Every API's routes.

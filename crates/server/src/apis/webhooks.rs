@@ -96,6 +96,16 @@ fn body(p: ApiProblem, instance: &str) -> Response {
     )
 }
 
+/// A refusal made before any handler ran, as a Webhooks problem.
+pub fn refused(status: u16, why: String, path: &str) -> Response {
+    let title = match status {
+        404 => "Not found",
+        405 => "Method not allowed",
+        _ => "Invalid request",
+    };
+    body(ApiProblem::new(status, title, why), path)
+}
+
 type Result<T> = std::result::Result<T, WebhooksProblem>;
 
 /// HTTPS as the real API demands; plain HTTP only to this machine, so local

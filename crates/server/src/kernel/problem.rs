@@ -54,3 +54,48 @@ pub fn db_error<P: ApiError>(e: WriteError) -> P {
     tracing::error!(error = %e, "write failed");
     P::internal()
 }
+
+/// Writes an API's error body for a refusal: status, what went wrong, and
+/// the request path.
+pub type Render = fn(u16, String, &str) -> Response;
+
+/// The error format of the APIs under each path prefix.
+pub type Formats = &'static [(&'static str, Render)];
+
+/// Answers axum's own refusals under an API's prefix in that API's format:
+/// an unknown path or method, a path or query that cannot be decoded, a
+/// header that cannot be read — the plain-text or empty 4xx produced before
+/// any handler runs. Answers the APIs wrote themselves (JSON) pass as they are.
+pub async fn in_api_format(
+    axum::extract::State(formats): axum::extract::State<Formats>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let Some(&(_, render)) = formats.iter().find(|(prefix, _)| path.starts_with(prefix)) else {
+        return next.run(req).await;
+    };
+    let r = next.run(req).await;
+    let is_json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("json"));
+    if !r.status().is_client_error() || is_json {
+        return r;
+    }
+    let status = r.status();
+    let allow = r.headers().get(header::ALLOW).cloned();
+    let text = axum::body::to_bytes(r.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let why = match String::from_utf8_lossy(&text).trim() {
+        "" => status.canonical_reason().unwrap_or("Refused").to_owned(),
+        text => text.to_owned(),
+    };
+    let mut out = render(status.as_u16(), why, &path);
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}

@@ -220,3 +220,43 @@ async fn a_nul_character_in_a_path_query_or_form_is_a_4xx_on_every_route() {
         assert!(r.status().is_client_error(), "GET {path}: {}", r.status());
     }
 }
+
+#[tokio::test]
+async fn refusals_made_before_a_handler_runs_are_in_the_apis_format() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .get(app.url("/accesstoken/get"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("allow"));
+    gateway(r, 405).await;
+
+    let r = app.get("/epayment/v1/no-such-thing").await;
+    problem(r, 404).await;
+    let r = app.get("/epayment/v1/payments/%FF%FE").await;
+    problem(r, 400).await;
+    let r = app
+        .api(Method::DELETE, "/epayment/v1/payments/order-1")
+        .await
+        .send()
+        .await
+        .unwrap();
+    problem(r, 405).await;
+
+    let r = app
+        .api(Method::PUT, "/ecomm/v2/payments")
+        .await
+        .send()
+        .await
+        .unwrap();
+    ecom_error(r, 405, "InvalidRequest", "request").await;
+    let r = app.get("/ecomm/v2/payments/%FF/details").await;
+    ecom_error(r, 400, "InvalidRequest", "request").await;
+
+    let r = app.get("/webhooks/v1/no-such-thing").await;
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["instance"], "/webhooks/v1/no-such-thing", "{body}");
+}

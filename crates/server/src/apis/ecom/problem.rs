@@ -112,6 +112,13 @@ impl KeyedApi for EcomProblem {
     }
 }
 
+/// A refusal made before any handler ran, as eCom's error array.
+pub fn refused(status: u16, why: String, _path: &str) -> Response {
+    let mut err = EcomError::invalid("request", why);
+    err.status = status;
+    EcomProblem(err).into_response()
+}
+
 impl IntoResponse for EcomProblem {
     fn into_response(self) -> Response {
         raw(self.status(), JSON_UTF8, self.body())

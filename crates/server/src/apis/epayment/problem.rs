@@ -164,6 +164,16 @@ impl KeyedApi for ApiProblem {
     }
 }
 
+/// A refusal made before any handler ran, as an ePayment problem.
+pub fn refused(status: u16, why: String, _path: &str) -> Response {
+    let title = match status {
+        404 => "Not found",
+        405 => "Method not allowed",
+        _ => "Invalid request",
+    };
+    ApiProblem::new(status, title, why).into_response()
+}
+
 impl From<PaymentError> for ApiProblem {
     fn from(e: PaymentError) -> Self {
         let status = match e.kind {
