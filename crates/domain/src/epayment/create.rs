@@ -154,6 +154,14 @@ impl NewPayment {
                     "paymentDescription must be 3-100 characters",
                 ));
             }
+            // The payer sees it as one line of text in the app.
+            if d.chars().any(char::is_control) {
+                return Err(PaymentError::field(
+                    "Invalid payment description",
+                    "paymentDescription",
+                    "paymentDescription must not contain control characters",
+                ));
+            }
         }
         let given = [
             &self.customer_phone,

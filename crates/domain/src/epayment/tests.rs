@@ -314,3 +314,16 @@ fn going_back_after_submitting_the_phone_aborts_and_only_then() {
         "an approved payment stays approved"
     );
 }
+
+#[test]
+fn a_description_with_control_characters_is_refused() {
+    for bad in ["Socks\n", "So\u{7}cks", "Socks\t!"] {
+        let mut p = new_payment(1_000);
+        p.description = Some(bad.into());
+        let err = p.create(&msn(), "p".into(), "t".into(), T0).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("paymentDescription"), "{bad:?}");
+    }
+    let mut p = new_payment(1_000);
+    p.description = Some("Socks, blå".into());
+    assert!(p.create(&msn(), "p".into(), "t".into(), T0).is_ok());
+}
