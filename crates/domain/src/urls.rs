@@ -6,11 +6,42 @@
 //! API accepted when it was registered can be sent to later
 //! (docs/compatibility.md#ecom-v2-initiate, docs/compatibility.md#webhooks-v1-registration).
 
+use url::Host;
 pub use url::Url;
 
-/// Whether a parsed URL can be called: `http` or `https` with a host.
+/// Names that reach a cloud provider's instance metadata service.
+const METADATA_HOSTS: &[&str] = &["metadata.google.internal", "metadata", "instance-data"];
+
+/// Whether a parsed URL can be called: `http` or `https` with a host, no
+/// user name or password in it, and not a link-local or metadata address
+/// (docs/compatibility.md#outgoing-requests).
 fn is_target(u: &Url) -> bool {
-    matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+    matches!(u.scheme(), "http" | "https") && refusal(u).is_none()
+}
+
+/// Why the sandbox will never call `u`'s host and credentials, if so.
+/// Hosts are as the `url` crate normalised them, so decimal, hex and short
+/// IPv4 forms (`http://2852039166`) are seen as the address they are.
+fn refusal(u: &Url) -> Option<&'static str> {
+    if !u.username().is_empty() || u.password().is_some() {
+        return Some("The url must not contain a user name or password");
+    }
+    let link_local = match u.host() {
+        None => return Some("The url must have a host"),
+        Some(Host::Domain("")) => return Some("The url must have a host"),
+        Some(Host::Domain(d)) => {
+            METADATA_HOSTS.contains(&d.trim_end_matches('.').to_ascii_lowercase().as_str())
+        }
+        Some(Host::Ipv4(ip)) => ip.is_link_local() || ip.is_unspecified(),
+        Some(Host::Ipv6(ip)) => {
+            (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.is_unspecified()
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_link_local() || v4.is_unspecified())
+        }
+    };
+    link_local.then_some("The url must not point at a link-local or cloud metadata address")
 }
 
 /// An address the sandbox sends requests to: an absolute `http` or `https`
@@ -53,10 +84,10 @@ pub fn check_webhook(s: &str) -> Result<Url, &'static str> {
         return Err("The url must be at most 2048 characters");
     }
     let url = Url::parse(s).map_err(|_| "The url must be an absolute URL")?;
-    let host = url.host_str().unwrap_or_default();
-    if host.is_empty() {
-        return Err("The url must have a host");
+    if let Some(why) = refusal(&url) {
+        return Err(why);
     }
+    let host = url.host_str().unwrap_or_default();
     let local = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
     match url.scheme() {
         "https" => Ok(url),
@@ -68,6 +99,34 @@ pub fn check_webhook(s: &str) -> Result<Url, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_link_local_and_metadata_addresses_are_never_targets() {
+        for bad in [
+            "https://169.254.169.254/latest/meta-data/",
+            "http://2852039166/latest/meta-data/",
+            "http://169.254.1/x",
+            "https://metadata.google.internal/computeMetadata/v1/",
+            "https://METADATA.google.internal./x",
+            "https://[fe80::1]/x",
+            "https://[::ffff:169.254.169.254]/x",
+            "http://0.0.0.0/x",
+            "https://user:pass@shop.example/cb",
+            "https://user@shop.example/cb",
+        ] {
+            assert!(parse_target(bad).is_none(), "{bad}");
+            assert!(!is_ecom_prefix(bad), "{bad}");
+            assert!(check_webhook(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "https://shop.example/cb",
+            "http://127.0.0.1:8080/cb",
+            "http://localhost/cb",
+            "https://[::1]/cb",
+        ] {
+            assert!(parse_target(good).is_some(), "{good}");
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

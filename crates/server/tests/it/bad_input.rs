@@ -260,3 +260,36 @@ async fn refusals_made_before_a_handler_runs_are_in_the_apis_format() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["instance"], "/webhooks/v1/no-such-thing", "{body}");
 }
+
+#[tokio::test]
+async fn urls_with_credentials_or_at_metadata_addresses_are_refused_where_given() {
+    let app = TestApp::spawn().await;
+    for url in [
+        "https://169.254.169.254/latest/meta-data/",
+        "http://2852039166/latest/meta-data/",
+        "https://metadata.google.internal/computeMetadata/v1/",
+        "https://user:pass@shop.example/hooks",
+    ] {
+        let r = app
+            .api(Method::POST, "/webhooks/v1/webhooks")
+            .await
+            .json(&json!({"url": url, "events": ["epayments.payment.created.v1"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{url}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["extraDetails"][0]["name"], "url", "{url}: {body}");
+    }
+    let mut body =
+        crate::ecom::initiate_body(&app, "ecom-meta-1", 1_000, "https://shop.example/cb");
+    body["merchantInfo"]["callbackPrefix"] = json!("https://169.254.169.254/cb");
+    let r = app
+        .api(Method::POST, "/ecomm/v2/payments")
+        .await
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    ecom_error(r, 400, "InvalidRequest", "callbackPrefix").await;
+}
