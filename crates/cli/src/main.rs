@@ -37,6 +37,11 @@ enum Command {
         /// Access token lifetime in seconds.
         #[arg(long, env = "VIPPS_SANDBOX_TOKEN_TTL", default_value_t = 3600)]
         token_ttl: i64,
+        /// Let webhooks and callbacks go to private network addresses
+        /// (10/8, 172.16/12, 192.168/16, fc00::/7); link-local and cloud
+        /// metadata addresses are refused regardless.
+        #[arg(long, env = "VIPPS_SANDBOX_ALLOW_PRIVATE_TARGETS")]
+        allow_private_targets: bool,
     },
     /// Manage merchants (sales units).
     Merchant {
@@ -94,7 +99,17 @@ async fn main() -> anyhow::Result<()> {
             database_url,
             public_url,
             token_ttl,
-        } => serve(listen, &database_url, public_url, token_ttl).await,
+            allow_private_targets,
+        } => {
+            serve(
+                listen,
+                &database_url,
+                public_url,
+                token_ttl,
+                allow_private_targets,
+            )
+            .await
+        }
         Command::Merchant {
             command:
                 MerchantCommand::Add {
@@ -202,6 +217,7 @@ async fn serve(
     database_url: &str,
     public_url: Option<String>,
     token_ttl: i64,
+    allow_private_targets: bool,
 ) -> anyhow::Result<()> {
     let db = Db::connect(database_url, DbOptions::default()).await?;
     ensure_demo_merchant(&db, database_url).await?;
@@ -221,7 +237,10 @@ async fn serve(
     let cfg = Config {
         public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
         token_ttl_secs: token_ttl,
-        ..Config::default()
+        delivery: vipps_delivery::DeliveryConfig {
+            allow_private_targets,
+            ..Default::default()
+        },
     };
     let state = AppState::new(db, cfg).await?;
     let public = state.cfg.public_url.clone();

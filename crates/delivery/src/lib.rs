@@ -5,6 +5,7 @@
 //! [`Deliverer::call_now`] and recorded the same way. [`signing`] and
 //! [`schedule`] are pure; [`http`] is the one way an exchange is made.
 
+pub mod guard;
 pub mod http;
 pub mod schedule;
 pub mod signing;

@@ -25,7 +25,7 @@ use vipps_store::{
     Db,
 };
 
-use crate::{http, schedule, signing};
+use crate::{guard, http, schedule, signing};
 
 /// Most bytes of an answer a synchronous call reads.
 const SYNC_RESPONSE_CAP: usize = 1024 * 1024;
@@ -64,6 +64,9 @@ pub struct DeliveryConfig {
     pub response_cap: usize,
     /// Longest sleep while idle, to notice rows other processes wrote.
     pub poll_interval: Duration,
+    /// Whether requests may go to private network addresses (10/8, …);
+    /// link-local and metadata addresses are never called.
+    pub allow_private_targets: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -76,6 +79,7 @@ impl Default for DeliveryConfig {
             lease_ms: 60_000,
             response_cap: 20 * 1024,
             poll_interval: Duration::from_secs(1),
+            allow_private_targets: false,
         }
     }
 }
@@ -98,6 +102,9 @@ impl Deliverer {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(cfg.timeout)
             .user_agent("vipps-sandbox-webhooks/1")
+            .dns_resolver(Arc::new(guard::GuardedResolver {
+                allow_private: cfg.allow_private_targets,
+            }))
             .build()
             .expect("an HTTP client");
         Deliverer {
@@ -238,6 +245,9 @@ impl Deliverer {
         let Some(url) = urls::parse_target(&d.url) else {
             return self.finish(d, Outcome::not_sent("invalid url"));
         };
+        if let Some(why) = guard::refused_literal(&url, self.cfg.allow_private_targets) {
+            return self.finish(d, Outcome::not_sent(why));
+        }
         let mut req = self
             .client
             .post(url.clone())
@@ -280,8 +290,15 @@ impl Deliverer {
     /// delivery with its one attempt, so it is inspected like every other
     /// outgoing call. Up to 1 MiB of the answer is returned.
     pub async fn call_now(&self, call: Call) -> http::Exchange {
-        let x = match urls::parse_target(&call.url) {
-            Some(url) => {
+        let target = urls::parse_target(&call.url).ok_or("invalid url");
+        let target = target.and_then(|url| {
+            match guard::refused_literal(&url, self.cfg.allow_private_targets) {
+                Some(why) => Err(why),
+                None => Ok(url),
+            }
+        });
+        let x = match target {
+            Ok(url) => {
                 let mut req = self.client.request(call.method.clone(), url);
                 if let Some(body) = &call.body {
                     req = req
@@ -293,10 +310,10 @@ impl Deliverer {
                 }
                 http::exchange(req, call.timeout, SYNC_RESPONSE_CAP).await
             }
-            // Not sent, as in `send`; the prefix passed the same rule at initiate.
-            None => http::Exchange {
+            // Not sent, as in `send`.
+            Err(why) => http::Exchange {
                 status: 0,
-                error_kind: Some("invalid url"),
+                error_kind: Some(why),
                 error: None,
                 body: Vec::new(),
                 latency_ms: 0,

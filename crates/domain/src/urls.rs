@@ -6,8 +6,55 @@
 //! API accepted when it was registered can be sent to later
 //! (docs/compatibility.md#ecom-v2-initiate, docs/compatibility.md#webhooks-v1-registration).
 
+use std::net::IpAddr;
+
 use url::Host;
 pub use url::Url;
+
+/// An address the sandbox never calls: link-local (where cloud metadata
+/// services live) or unspecified, also as an IPv4-mapped IPv6 address.
+pub fn is_never_called(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_link_local() || v4.is_unspecified(),
+        IpAddr::V6(v6) => {
+            (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.is_unspecified()
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_link_local() || v4.is_unspecified())
+        }
+    }
+}
+
+/// An address of a private network (10/8, 172.16/12, 192.168/16, the
+/// shared 100.64/10, IPv6 unique-local fc00::/7): called only when the
+/// operator allows private targets. Loopback is not private here: a sandbox
+/// calls the developer's own machine.
+pub fn is_private(ip: IpAddr) -> bool {
+    let v4_private = |v4: std::net::Ipv4Addr| {
+        let [a, b, ..] = v4.octets();
+        v4.is_private() || (a == 100 && (64..128).contains(&b))
+    };
+    match ip {
+        IpAddr::V4(v4) => v4_private(v4),
+        IpAddr::V6(v6) => {
+            (v6.segments()[0] & 0xfe00) == 0xfc00 || v6.to_ipv4_mapped().is_some_and(v4_private)
+        }
+    }
+}
+
+/// Why a private network address is refused where a URL is given.
+pub const PRIVATE_REFUSED: &str = "The url must not point at a private network address \
+     (start the sandbox with --allow-private-targets to allow it)";
+
+/// The address a URL's host is written as, if it is one (names resolve later).
+pub fn literal_address(u: &Url) -> Option<IpAddr> {
+    match u.host()? {
+        Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+        Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+        Host::Domain(_) => None,
+    }
+}
 
 /// Names that reach a cloud provider's instance metadata service.
 const METADATA_HOSTS: &[&str] = &["metadata.google.internal", "metadata", "instance-data"];
@@ -27,19 +74,12 @@ fn refusal(u: &Url) -> Option<&'static str> {
         return Some("The url must not contain a user name or password");
     }
     let link_local = match u.host() {
-        None => return Some("The url must have a host"),
-        Some(Host::Domain("")) => return Some("The url must have a host"),
+        None | Some(Host::Domain("")) => return Some("The url must have a host"),
         Some(Host::Domain(d)) => {
             METADATA_HOSTS.contains(&d.trim_end_matches('.').to_ascii_lowercase().as_str())
         }
-        Some(Host::Ipv4(ip)) => ip.is_link_local() || ip.is_unspecified(),
-        Some(Host::Ipv6(ip)) => {
-            (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip.is_unspecified()
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| v4.is_link_local() || v4.is_unspecified())
-        }
+        Some(Host::Ipv4(v4)) => is_never_called(IpAddr::V4(v4)),
+        Some(Host::Ipv6(v6)) => is_never_called(IpAddr::V6(v6)),
     };
     link_local.then_some("The url must not point at a link-local or cloud metadata address")
 }
@@ -99,6 +139,38 @@ pub fn check_webhook(s: &str) -> Result<Url, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn private_ranges_are_told_apart_from_loopback_and_public_addresses() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        for private in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "100.64.0.1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(is_private(ip(private)), "{private}");
+        }
+        for other in [
+            "127.0.0.1",
+            "::1",
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2001:db8::1",
+        ] {
+            assert!(!is_private(ip(other)), "{other}");
+        }
+        let url = Url::parse("http://167772161/x").unwrap();
+        assert_eq!(literal_address(&url), Some(ip("10.0.0.1")));
+        assert_eq!(
+            literal_address(&Url::parse("https://shop.example/").unwrap()),
+            None
+        );
+    }
 
     #[test]
     fn credentials_link_local_and_metadata_addresses_are_never_targets() {

@@ -11,6 +11,7 @@ use axum::{
     Json, Router,
 };
 use base64::Engine;
+use vipps_delivery::guard::refused_literal;
 use vipps_domain::urls;
 use vipps_store::{
     webhooks::{delete_webhook, insert_webhook, Webhook},
@@ -110,11 +111,19 @@ type Result<T> = std::result::Result<T, WebhooksProblem>;
 
 /// HTTPS as the real API demands; plain HTTP only to this machine, so local
 /// receivers work. The rule is the domain's, the one the delivery worker
-/// sends by ([`urls::check_webhook`]).
-pub fn validate_url(s: &str) -> std::result::Result<(), ApiProblem> {
-    urls::check_webhook(s)
-        .map(drop)
-        .map_err(|why| ApiProblem::bad_field("Invalid URL", "url", why))
+/// sends by ([`urls::check_webhook`]); a private network address only when
+/// the operator allows private targets.
+pub fn validate_url(s: &str, allow_private: bool) -> std::result::Result<(), ApiProblem> {
+    let url =
+        urls::check_webhook(s).map_err(|why| ApiProblem::bad_field("Invalid URL", "url", why))?;
+    match refused_literal(&url, allow_private) {
+        Some(_) => Err(ApiProblem::bad_field(
+            "Invalid URL",
+            "url",
+            urls::PRIVATE_REFUSED,
+        )),
+        None => Ok(()),
+    }
 }
 
 fn validate_events(events: &[String]) -> std::result::Result<Vec<String>, ApiProblem> {
@@ -147,7 +156,7 @@ async fn register(
     body: std::result::Result<Body<ApiProblem>, ApiProblem>,
 ) -> Result<Response> {
     let req: wire::RegisterRequest = body?.json()?;
-    validate_url(&req.url)?;
+    validate_url(&req.url, st.cfg.delivery.allow_private_targets)?;
     let events = validate_events(&req.events)?;
     let existing = st.db.webhooks(&m.msn).await?;
     if let Some(full) = events

@@ -293,3 +293,53 @@ async fn urls_with_credentials_or_at_metadata_addresses_are_refused_where_given(
         .unwrap();
     ecom_error(r, 400, "InvalidRequest", "callbackPrefix").await;
 }
+
+/// The status of a webhook registration for `url`.
+async fn register(app: &TestApp, url: &str) -> reqwest::StatusCode {
+    app.api(Method::POST, "/webhooks/v1/webhooks")
+        .await
+        .json(&json!({"url": url, "events": ["epayments.payment.created.v1"]}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn private_network_addresses_are_refused_unless_the_operator_allows_them() {
+    let app = TestApp::spawn().await;
+    for url in [
+        "https://10.0.0.1/hooks",
+        "https://192.168.1.20/hooks",
+        "http://167772161/hooks",
+        "https://[fd00::1]/hooks",
+    ] {
+        assert_eq!(register(&app, url).await, 400, "{url}");
+    }
+    assert_eq!(register(&app, "http://127.0.0.1:9/hooks").await, 201);
+    let mut body =
+        crate::ecom::initiate_body(&app, "ecom-private-1", 1_000, "https://shop.example/cb");
+    body["merchantInfo"]["callbackPrefix"] = json!("http://192.168.1.20/cb");
+    let r = app
+        .api(Method::POST, "/ecomm/v2/payments")
+        .await
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    ecom_error(r, 400, "InvalidRequest", "callbackPrefix").await;
+
+    let allowing = TestApp::spawn_with(vipps_server::Config {
+        delivery: vipps_delivery::DeliveryConfig {
+            allow_private_targets: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(register(&allowing, "https://10.0.0.1/hooks").await, 201);
+    assert_eq!(
+        register(&allowing, "https://169.254.169.254/hooks").await,
+        400
+    );
+}

@@ -6,11 +6,13 @@ use axum::{
     http::HeaderMap,
     response::Response,
 };
+use vipps_delivery::guard::refused_literal;
 use vipps_domain::{
+    ecom::NewPayment,
     ecom::{self, EcomError, MerchantOp, Modification, Payment, Refusal, UserCode},
     ids::new_ecom_transaction_base,
     payer::DEFAULT_PHONE,
-    Millis, Reference,
+    urls, Millis, Reference,
 };
 use vipps_store::{ecom::StoredEcom, random_hex, WriteError};
 use vipps_wire::ecom as wire;
@@ -60,6 +62,7 @@ pub async fn initiate(
 ) -> Result<Response> {
     let req: wire::InitiateRequest = body.json()?;
     let new = new_payment(req)?;
+    refuse_private_prefixes(&new, st.cfg.delivery.allow_private_targets)?;
     let unit = st.db.ecom_settings(&m.msn).await?;
     let t = new.initiate(
         &m.msn,
@@ -78,6 +81,26 @@ pub async fn initiate(
         order_id: p.order_id.clone(),
         url: payer_url(&st.cfg.public_url, &p),
     }))
+}
+
+/// The prefixes eCom will call may not be private network addresses unless
+/// the operator allows private targets (docs/compatibility.md#outgoing-requests).
+fn refuse_private_prefixes(new: &NewPayment, allow_private: bool) -> Result<()> {
+    let prefixes = [
+        ("callbackPrefix", &new.callback_prefix),
+        ("shippingDetailsPrefix", &new.shipping_details_prefix),
+        ("consentRemovalPrefix", &new.consent_removal_prefix),
+    ];
+    for (field, prefix) in prefixes {
+        let private = prefix
+            .as_deref()
+            .and_then(urls::parse_target)
+            .is_some_and(|url| refused_literal(&url, allow_private).is_some());
+        if private {
+            return Err(EcomError::invalid(field, urls::PRIVATE_REFUSED).into());
+        }
+    }
+    Ok(())
 }
 
 /// The settled payment of this merchant, or Merchant 35 (also for an
