@@ -20,7 +20,7 @@ use vipps_store::{
     clock::Clock,
     deliveries::{
         record_attempt, record_call, AttemptRecord, Claimed, Delivery, Faults, FinishedCall,
-        KIND_WEBHOOK,
+        KIND_ECOM_CALLBACK, KIND_WEBHOOK,
     },
     Db,
 };
@@ -238,6 +238,27 @@ impl Deliverer {
         Ok(())
     }
 
+    /// The `Authorization` of a callback: the merchant's authToken, read
+    /// from its payment when sending so that it is never copied into
+    /// delivery rows (rows written before carry it themselves).
+    async fn callback_token(&self, c: &Claimed) -> Option<String> {
+        if let Some(header) = &c.auth_header {
+            return Some(header.clone());
+        }
+        let d = &c.delivery;
+        let order_id = d
+            .target_id
+            .as_deref()
+            .filter(|_| d.kind == KIND_ECOM_CALLBACK)?;
+        match self.db.ecom_payment(&d.msn, order_id).await {
+            Ok(found) => found.and_then(|s| s.payment.auth_token),
+            Err(e) => {
+                tracing::warn!(error = %e, id = %d.id, "reading a callback's authToken failed");
+                None
+            }
+        }
+    }
+
     /// One HTTP attempt of a claimed row (see [`crate::http`]).
     async fn send(&self, c: &Claimed) -> AttemptRecord {
         let d = &c.delivery;
@@ -259,7 +280,7 @@ impl Deliverer {
                 .header("x-ms-date", h.date)
                 .header("x-ms-content-sha256", h.content_sha256)
                 .header("Authorization", h.authorization);
-        } else if let Some(token) = &c.auth_header {
+        } else if let Some(token) = self.callback_token(c).await {
             req = req.header("Authorization", token);
         }
         let x = http::exchange(

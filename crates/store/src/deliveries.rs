@@ -68,7 +68,8 @@ fn delivery(r: &AnyRow) -> Delivery {
 pub struct Claimed {
     pub delivery: Delivery,
     pub secret: Option<String>,
-    /// Sent verbatim as `Authorization` (callbacks).
+    /// Sent verbatim as `Authorization`: only callback rows written before
+    /// the authToken stopped being copied into rows have one.
     pub auth_header: Option<String>,
 }
 
@@ -136,8 +137,10 @@ pub const KIND_WEBHOOK: &str = "webhook";
 pub const KIND_ECOM_CALLBACK: &str = "ecom_callback";
 
 /// Appends one callback to a state change's write set: a POST of `body` to
-/// `url`, with `auth_header` as the Authorization header when given. Rows
-/// with the same `order_key` are sent in `seq` order.
+/// `url`. Rows with the same `order_key` are sent in `seq` order. The
+/// merchant's authToken is not copied into the row: `payment_id` names the
+/// payment (of `msn`) whose authToken the worker sends as `Authorization`,
+/// read when it sends.
 #[allow(clippy::too_many_arguments)]
 pub fn enqueue_callback(
     w: &mut WriteSet,
@@ -147,13 +150,13 @@ pub fn enqueue_callback(
     seq: i64,
     url: &str,
     body: &str,
-    auth_header: Option<&str>,
+    payment_id: &str,
     now: i64,
 ) {
     w.push(
         "INSERT INTO deliveries (id, msn, kind, target_id, url, event_type, order_key, seq, body, status, attempts, \
          first_due_at, next_attempt_at, lease_until, created_at, auth_header) \
-         VALUES ($1, $2, $3, NULL, $4, $3, $5, $6, $7, 'pending', 0, $8, $8, 0, $8, $9)",
+         VALUES ($1, $2, $3, $9, $4, $3, $5, $6, $7, 'pending', 0, $8, $8, 0, $8, NULL)",
         vec![
             uuid::Uuid::new_v4().to_string().into(),
             msn.into(),
@@ -163,7 +166,7 @@ pub fn enqueue_callback(
             seq.into(),
             body.into(),
             now.into(),
-            auth_header.into(),
+            payment_id.into(),
         ],
     );
 }

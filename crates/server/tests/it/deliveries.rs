@@ -373,6 +373,8 @@ async fn callbacks_get_one_attempt_with_the_merchants_token_and_no_signature() {
     let ok = Receiver::start().await;
     let failing = Receiver::start().await;
     failing.answer(500);
+    // The token is the payment's authToken, read when sending.
+    crate::ecom::initiate(&app, "ecom-cb-token", 1_000, "https://shop.example/cb").await;
     let mut w = WriteSet::new();
     let now = app.state.clock.now();
     let msn = app.merchant.msn.clone();
@@ -384,7 +386,7 @@ async fn callbacks_get_one_attempt_with_the_merchants_token_and_no_signature() {
         1,
         &ok.url,
         r#"{"orderId":"o1"}"#,
-        Some("secret-token"),
+        "ecom-cb-token",
         now,
     );
     enqueue_callback(
@@ -395,14 +397,23 @@ async fn callbacks_get_one_attempt_with_the_merchants_token_and_no_signature() {
         1,
         &failing.url,
         r#"{"orderId":"o2"}"#,
-        None,
+        "no-such-payment",
         now,
     );
     app.state.commit(w).await.unwrap();
 
     let got = ok.wait_for(1).await;
-    assert_eq!(got[0].header("authorization"), "secret-token");
+    assert_eq!(got[0].header("authorization"), "merchant-secret-token");
     assert!(got[0].header("x-ms-content-sha256").is_empty());
+    // The token is in no delivery row and not in the inspection listing.
+    let (copies,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM deliveries WHERE auth_header IS NOT NULL")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(copies, 0);
+    let listing = serde_json::to_string(&app.deliveries().await).unwrap();
+    assert!(!listing.contains("merchant-secret-token"));
     failing.wait_for(1).await;
     let failed = eventually("the failed callback", || async {
         app.deliveries()

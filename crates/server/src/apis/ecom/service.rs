@@ -57,7 +57,7 @@ pub fn persist(t: &Transition, version: i64) -> WriteSet {
             (version + 1) * 16 + i as i64,
             &p.callback_url(),
             &callback_body(p, n),
-            p.auth_token.as_deref(),
+            &p.order_id,
             n.timestamp,
         );
     }
