@@ -318,14 +318,17 @@ mod tests {
 
     proptest! {
         /// What the former checks accepted and the url crate can parse is
-        /// still accepted; only what it cannot parse is refused now.
+        /// still accepted; only what it cannot parse is refused now, and, for
+        /// prefixes the sandbox calls, what `refusal` names (credentials,
+        /// link-local and metadata addresses).
         #[test]
         fn formerly_accepted_parseable_urls_stay_accepted(
             s in "(https?|HTTPS|myapp|my\\.app|1app)(://|:/|:)[a-zA-Z0-9.:@%?#\\[\\]/ -]{0,24}",
         ) {
             let parses = Url::parse(&s).is_ok();
             if former_ecom_url(&s) {
-                prop_assert_eq!(is_ecom_prefix(&s), parses, "{}", s);
+                let callable = Url::parse(&s).is_ok_and(|u| refusal(&u).is_none());
+                prop_assert_eq!(is_ecom_prefix(&s), parses && callable, "{}", s);
             }
             if former_return_url(&s) {
                 prop_assert_eq!(is_return_url(&s), parses, "{}", s);
