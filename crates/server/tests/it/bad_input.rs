@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::{
     common::{create_body, problem, TestApp},
-    ecom::{approve, details, ecom_error, initiate},
+    ecom::{approve, details, ecom_error, initiate, send},
 };
 
 /// The gateway's `{statusCode, message}` with `status`.
@@ -122,16 +122,9 @@ async fn a_nul_character_in_a_body_is_a_400_naming_the_field_and_stores_nothing(
     let p = problem(app.post("/epayment/v1/payments", "nul-2", body).await, 400).await;
     assert_eq!(p["extraDetails"][0]["name"], "paymentDescription", "{p}");
 
-    let mut initiate =
-        crate::ecom::initiate_body(&app, "ecom-nul-1", 1_000, "https://shop.example/cb");
-    initiate["transaction"]["transactionText"] = json!("a\u{0}b");
-    let r = app
-        .api(Method::POST, "/ecomm/v2/payments")
-        .await
-        .json(&initiate)
-        .send()
-        .await
-        .unwrap();
+    let mut body = crate::ecom::initiate_body(&app, "ecom-nul-1", 1_000, "https://shop.example/cb");
+    body["transaction"]["transactionText"] = json!("a\u{0}b");
+    let r = send(&app, Method::POST, "/ecomm/v2/payments", Some(body)).await;
     ecom_error(r, 400, "InvalidRequest", "transaction.transactionText").await;
     let r = app.get("/ecomm/v2/payments/ecom-nul-1/details").await;
     assert_eq!(r.status(), 404);
@@ -284,13 +277,7 @@ async fn urls_with_credentials_or_at_metadata_addresses_are_refused_where_given(
     let mut body =
         crate::ecom::initiate_body(&app, "ecom-meta-1", 1_000, "https://shop.example/cb");
     body["merchantInfo"]["callbackPrefix"] = json!("https://169.254.169.254/cb");
-    let r = app
-        .api(Method::POST, "/ecomm/v2/payments")
-        .await
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r = send(&app, Method::POST, "/ecomm/v2/payments", Some(body)).await;
     ecom_error(r, 400, "InvalidRequest", "callbackPrefix").await;
 }
 
@@ -320,13 +307,7 @@ async fn private_network_addresses_are_refused_unless_the_operator_allows_them()
     let mut body =
         crate::ecom::initiate_body(&app, "ecom-private-1", 1_000, "https://shop.example/cb");
     body["merchantInfo"]["callbackPrefix"] = json!("http://192.168.1.20/cb");
-    let r = app
-        .api(Method::POST, "/ecomm/v2/payments")
-        .await
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r = send(&app, Method::POST, "/ecomm/v2/payments", Some(body)).await;
     ecom_error(r, 400, "InvalidRequest", "callbackPrefix").await;
 
     let allowing = TestApp::spawn_with(vipps_server::Config {
