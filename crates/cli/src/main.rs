@@ -3,11 +3,15 @@
 mod bench;
 mod bench_deliveries;
 
-use std::{net::SocketAddr, path::Path, time::SystemTime};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::Path,
+    time::{Duration, SystemTime},
+};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use vipps_server::{AppState, Config};
+use vipps_server::{listener::ConnectionLimits, AppState, Config};
 use vipps_store::{Db, DbOptions};
 
 const DEFAULT_DB: &str = "sqlite://data/sandbox.db";
@@ -26,23 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the API server, the payer pages and the background workers.
-    Serve {
-        #[arg(long, env = "VIPPS_SANDBOX_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
-        database_url: String,
-        /// Origin used in the URLs handed out (redirectUrl etc.); defaults to http://LISTEN.
-        #[arg(long, env = "VIPPS_SANDBOX_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Access token lifetime in seconds.
-        #[arg(long, env = "VIPPS_SANDBOX_TOKEN_TTL", default_value_t = 3600)]
-        token_ttl: i64,
-        /// Let webhooks and callbacks go to private network addresses
-        /// (10/8, 172.16/12, 192.168/16, fc00::/7); link-local and cloud
-        /// metadata addresses are refused regardless.
-        #[arg(long, env = "VIPPS_SANDBOX_ALLOW_PRIVATE_TARGETS")]
-        allow_private_targets: bool,
-    },
+    Serve(ServeArgs),
     /// Manage merchants (sales units).
     Merchant {
         #[command(subcommand)]
@@ -53,6 +41,52 @@ enum Command {
     /// Drain a webhook outbox backlog in-process to a local receiver and report
     /// delivery throughput and commit-to-arrival latency.
     BenchDeliveries(bench_deliveries::Args),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[arg(long, env = "VIPPS_SANDBOX_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
+    database_url: String,
+    /// Origin used in the URLs handed out (redirectUrl etc.); defaults to http://LISTEN.
+    #[arg(long, env = "VIPPS_SANDBOX_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "VIPPS_SANDBOX_TOKEN_TTL", default_value_t = 3600)]
+    token_ttl: i64,
+    /// Let webhooks and callbacks go to private network addresses
+    /// (10/8, 172.16/12, 192.168/16, fc00::/7); link-local and cloud
+    /// metadata addresses are refused regardless.
+    #[arg(long, env = "VIPPS_SANDBOX_ALLOW_PRIVATE_TARGETS")]
+    allow_private_targets: bool,
+    /// NAME=ADDRESS: outgoing requests to NAME go to ADDRESS instead of what
+    /// DNS says (like curl's --resolve); the address is judged like any other.
+    #[arg(long = "resolve", env = "VIPPS_SANDBOX_RESOLVE", value_delimiter = ',', value_parser = parse_host_override)]
+    host_overrides: Vec<(String, IpAddr)>,
+    /// Connections served at once; beyond it /health still answers and
+    /// other requests get 503 with Retry-After.
+    #[arg(long, env = "VIPPS_SANDBOX_MAX_CONNECTIONS", default_value_t = 512)]
+    max_connections: usize,
+    /// Seconds a connection may take to send a request's headers, counted on
+    /// a kept-alive connection from the previous response: idle and slow
+    /// connections are closed after it.
+    #[arg(long, env = "VIPPS_SANDBOX_HEADER_TIMEOUT", default_value_t = 30)]
+    header_timeout: u64,
+}
+
+fn parse_host_override(given: &str) -> Result<(String, IpAddr), String> {
+    let (name, address) = given
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=ADDRESS, got {given:?}"))?;
+    let address = address
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse()
+        .map_err(|_| format!("{address:?} is not an IP address"))?;
+    if name.is_empty() {
+        return Err("the name before '=' is empty".into());
+    }
+    Ok((name.to_owned(), address))
 }
 
 #[derive(Subcommand)]
@@ -94,22 +128,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve {
-            listen,
-            database_url,
-            public_url,
-            token_ttl,
-            allow_private_targets,
-        } => {
-            serve(
-                listen,
-                &database_url,
-                public_url,
-                token_ttl,
-                allow_private_targets,
-            )
-            .await
-        }
+        Command::Serve(args) => serve(args).await,
         Command::Merchant {
             command:
                 MerchantCommand::Add {
@@ -212,13 +231,18 @@ fn save_privately(file: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", file.display()))
 }
 
-async fn serve(
-    listen: SocketAddr,
-    database_url: &str,
-    public_url: Option<String>,
-    token_ttl: i64,
-    allow_private_targets: bool,
-) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs {
+        listen,
+        database_url,
+        public_url,
+        token_ttl,
+        allow_private_targets,
+        host_overrides,
+        max_connections,
+        header_timeout,
+    } = args;
+    let database_url = database_url.as_str();
     let db = Db::connect(database_url, DbOptions::default()).await?;
     ensure_demo_merchant(&db, database_url).await?;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -239,7 +263,12 @@ async fn serve(
         token_ttl_secs: token_ttl,
         delivery: vipps_delivery::DeliveryConfig {
             allow_private_targets,
+            host_overrides,
             ..Default::default()
+        },
+        connections: ConnectionLimits {
+            max_connections,
+            header_timeout: Duration::from_secs(header_timeout.max(1)),
         },
     };
     let state = AppState::new(db, cfg).await?;

@@ -4,7 +4,11 @@
 //! was registered and now resolves to a metadata or private address is
 //! refused; addresses written in the URL are judged before sending.
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use vipps_domain::urls::{self, Url};
@@ -22,19 +26,42 @@ pub fn refused_literal(url: &Url, allow_private: bool) -> Option<&'static str> {
         .map(|_| "refused address")
 }
 
-/// The resolver of the delivery client: the system's, keeping only
-/// callable addresses.
+/// The resolver of the delivery client: the operator's fixed entries, else
+/// the system's, keeping only callable addresses.
 pub struct GuardedResolver {
-    pub allow_private: bool,
+    allow_private: bool,
+    /// Lower-case name → the addresses it stands for.
+    fixed: Arc<HashMap<String, Vec<IpAddr>>>,
+}
+
+impl GuardedResolver {
+    pub fn new(allow_private: bool, fixed: &[(String, IpAddr)]) -> GuardedResolver {
+        let mut by_name: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        for (name, ip) in fixed {
+            by_name
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push(*ip);
+        }
+        GuardedResolver {
+            allow_private,
+            fixed: Arc::new(by_name),
+        }
+    }
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let allow_private = self.allow_private;
+        let fixed = self.fixed.clone();
         Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
+            let host = name.as_str().to_ascii_lowercase();
+            let all: Vec<SocketAddr> = match fixed.get(&host) {
+                Some(ips) => ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
+            let found: Vec<SocketAddr> = all
+                .into_iter()
                 .filter(|a| callable(a.ip(), allow_private))
                 .collect();
             if found.is_empty() {
@@ -64,9 +91,7 @@ mod tests {
 
     #[tokio::test]
     async fn names_resolve_to_callable_addresses_only() {
-        let open = GuardedResolver {
-            allow_private: false,
-        };
+        let open = GuardedResolver::new(false, &[]);
         let addrs: Vec<SocketAddr> = open
             .resolve("localhost".parse().unwrap())
             .await
@@ -74,5 +99,36 @@ mod tests {
             .collect();
         assert!(addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
         assert!(!addrs.is_empty());
+    }
+
+    #[tokio::test]
+    async fn fixed_entries_are_judged_like_dns_answers() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let fixed = [
+            ("Shop.Test".to_owned(), ip("127.0.0.1")),
+            ("metadata.test".to_owned(), ip("169.254.169.254")),
+            ("office.test".to_owned(), ip("10.1.2.3")),
+        ];
+        let strict = GuardedResolver::new(false, &fixed);
+        let found: Vec<SocketAddr> = strict
+            .resolve("shop.test".parse().unwrap())
+            .await
+            .unwrap()
+            .collect();
+        assert_eq!(found, vec![SocketAddr::new(ip("127.0.0.1"), 0)]);
+        assert!(strict
+            .resolve("metadata.test".parse().unwrap())
+            .await
+            .is_err());
+        assert!(strict
+            .resolve("office.test".parse().unwrap())
+            .await
+            .is_err());
+        let open = GuardedResolver::new(true, &fixed);
+        assert!(open.resolve("office.test".parse().unwrap()).await.is_ok());
+        assert!(open
+            .resolve("metadata.test".parse().unwrap())
+            .await
+            .is_err());
     }
 }

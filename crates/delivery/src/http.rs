@@ -63,7 +63,7 @@ pub async fn exchange(req: reqwest::RequestBuilder, timeout: Duration, cap: usiz
             } else {
                 "request"
             };
-            failed(kind, Some(e.to_string()))
+            failed(kind, Some(with_causes(&e)))
         }
         Ok(Ok((status, body))) => Exchange {
             status,
@@ -77,4 +77,17 @@ pub async fn exchange(req: reqwest::RequestBuilder, timeout: Duration, cap: usiz
             latency_ms,
         },
     }
+}
+
+/// An error and its causes on one line: reqwest's own message names only the
+/// URL, the reason (refused address, connection refused, …) is in a source.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }

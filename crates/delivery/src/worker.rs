@@ -10,6 +10,7 @@
 
 use std::{
     collections::{HashMap, HashSet},
+    net::IpAddr,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -67,6 +68,9 @@ pub struct DeliveryConfig {
     /// Whether requests may go to private network addresses (10/8, …);
     /// link-local and metadata addresses are never called.
     pub allow_private_targets: bool,
+    /// Names answered from here instead of the system's resolver (like
+    /// curl's `--resolve`); their addresses are judged like any other.
+    pub host_overrides: Vec<(String, IpAddr)>,
 }
 
 impl Default for DeliveryConfig {
@@ -80,6 +84,7 @@ impl Default for DeliveryConfig {
             response_cap: 20 * 1024,
             poll_interval: Duration::from_secs(1),
             allow_private_targets: false,
+            host_overrides: Vec::new(),
         }
     }
 }
@@ -102,9 +107,10 @@ impl Deliverer {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(cfg.timeout)
             .user_agent("vipps-sandbox-webhooks/1")
-            .dns_resolver(Arc::new(guard::GuardedResolver {
-                allow_private: cfg.allow_private_targets,
-            }))
+            .dns_resolver(Arc::new(guard::GuardedResolver::new(
+                cfg.allow_private_targets,
+                &cfg.host_overrides,
+            )))
             .build()
             .expect("an HTTP client");
         Deliverer {

@@ -9,6 +9,7 @@ use vipps_store::{clock::Clock, Db};
 use crate::{
     apis,
     kernel::{request_log, tokens::TokenKeys, upkeep::Sweep},
+    listener::ConnectionLimits,
     web,
 };
 
@@ -22,6 +23,8 @@ pub struct Config {
     /// Access token lifetime in seconds.
     pub token_ttl_secs: i64,
     pub delivery: DeliveryConfig,
+    /// Connection cap and header deadline of the listener.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Config {
@@ -30,6 +33,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             token_ttl_secs: 3600,
             delivery: DeliveryConfig::default(),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -98,13 +102,10 @@ pub fn build_router(state: AppState) -> Router {
 /// slashes are ignored (`/ecomm/v2/payments/` = `/ecomm/v2/payments`).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     use tower::Layer;
+    let limits = state.cfg.connections.clone();
     let app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
         .layer(build_router(state));
-    axum::serve(
-        listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
-    )
-    .await?;
+    crate::listener::serve(listener, app, limits).await;
     Ok(())
 }
 

@@ -324,3 +324,70 @@ async fn private_network_addresses_are_refused_unless_the_operator_allows_them()
         400
     );
 }
+
+#[tokio::test]
+async fn a_name_that_resolves_to_a_refused_address_is_refused_at_send_time() {
+    let shop = crate::receiver::Receiver::start().await;
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+    let app = TestApp::spawn_with(vipps_server::Config {
+        delivery: vipps_delivery::DeliveryConfig {
+            host_overrides: vec![
+                ("shop.test".into(), ip("127.0.0.1")),
+                ("office.test".into(), ip("10.20.30.40")),
+                ("metadata.test".into(), ip("169.254.169.254")),
+            ],
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let port = shop.base.rsplit(':').next().unwrap();
+    for (order, host) in [
+        ("dns-office-1", "office.test"),
+        ("dns-metadata-1", "metadata.test"),
+        ("dns-shop-1", "shop.test"),
+    ] {
+        // Names pass at initiate: what they resolve to is judged when sending.
+        initiate(&app, order, 1_000, &format!("http://{host}:{port}/cb")).await;
+        approve(&app, order).await;
+    }
+    let got = shop.wait_for(1).await;
+    assert!(
+        got[0].path_and_query.contains("dns-shop-1"),
+        "{}",
+        got[0].path_and_query
+    );
+    for order in ["dns-office-1", "dns-metadata-1"] {
+        let failed = crate::common::eventually("a refused callback attempt", || async {
+            let listing: Value = app
+                .client
+                .get(app.url(&format!("/sandbox/v1/deliveries?msn={}", app.merchant.msn)))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            listing["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| {
+                    d["url"].as_str().unwrap_or("").contains(order)
+                        && !d["attempts"].as_array().unwrap().is_empty()
+                })
+                .cloned()
+        })
+        .await;
+        let attempt = &failed["attempts"][0];
+        assert_eq!(attempt["errorKind"], "connect", "{failed}");
+        assert!(
+            attempt["response"]
+                .as_str()
+                .unwrap()
+                .contains("resolves to no address the sandbox may call"),
+            "{failed}"
+        );
+    }
+    assert_eq!(shop.received().len(), 1);
+}

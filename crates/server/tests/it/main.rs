@@ -3,7 +3,9 @@
 
 mod accesstoken;
 mod bad_input;
+mod bad_input_props;
 mod common;
+mod connections;
 mod deliveries;
 mod ecom;
 mod ecom_errors;
