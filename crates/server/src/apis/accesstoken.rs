@@ -8,12 +8,11 @@ use axum::{
     routing::post,
     Json, Router,
 };
-use vipps_store::hash_secret;
 use vipps_wire::accesstoken::{AccessTokenError, AccessTokenResponse};
 
 use crate::{
     kernel::{
-        auth::{gateway, header, key_fingerprint, repeated, INVALID_KEY, MISSING_KEY, WRONG_MSN},
+        auth::{client_credentials, gateway, header, key_fingerprint, ClientRefusal},
         request_log::MsnSlot,
         tokens::Claims,
     },
@@ -28,54 +27,25 @@ fn invalid_client(description: &str) -> Response {
     (StatusCode::UNAUTHORIZED, Json(body)).into_response()
 }
 
-/// Compares secrets without leaking through timing where they differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 async fn get_token(
     State(st): State<AppState>,
     slot: Option<axum::Extension<MsnSlot>>,
     h: HeaderMap,
 ) -> Response {
-    let single = |name| header(&h, name);
-    let (key, client_id, secret, msn) = match (
-        single("ocp-apim-subscription-key"),
-        single("client_id"),
-        single("client_secret"),
-        single("merchant-serial-number"),
-    ) {
-        (Ok(key), Ok(id), Ok(secret), Ok(msn)) => (key, id, secret, msn),
-        (Err(r), ..) | (_, Err(r), ..) | (_, _, Err(r), _) | (.., Err(r)) => return repeated(r),
-    };
-    let Some(key) = key.filter(|k| !k.is_empty()) else {
-        return gateway(StatusCode::UNAUTHORIZED, MISSING_KEY);
-    };
-    let (Some(client_id), Some(secret)) = (client_id, secret) else {
-        return invalid_client("The client_id and client_secret headers are required.");
-    };
-    let merchant = match st.db.merchant_by_client_id(client_id).await {
+    let m = match client_credentials(&st, &h).await {
         Ok(m) => m,
-        Err(e) => {
-            tracing::error!(error = %e, "reading a merchant failed");
-            return gateway(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; retry");
+        Err(ClientRefusal::InvalidClient { given: false }) => {
+            return invalid_client("The client_id and client_secret headers are required.")
         }
-    };
-    let Some(m) = merchant.filter(|m| same(&m.client_secret_hash, &hash_secret(secret))) else {
-        return invalid_client("The client_id or client_secret is invalid.");
-    };
-    if !same(&m.subscription_key_hash, &hash_secret(key)) {
-        return gateway(StatusCode::UNAUTHORIZED, INVALID_KEY);
-    }
-    if let Some(msn) = msn.filter(|s| !s.is_empty()) {
-        if msn != m.msn {
-            return gateway(StatusCode::FORBIDDEN, WRONG_MSN);
+        Err(ClientRefusal::InvalidClient { given: true }) => {
+            return invalid_client("The client_id or client_secret is invalid.")
         }
-    }
+        Err(refusal) => return refusal.gateway_answer().expect("a gateway refusal"),
+    };
+    let key = header(&h, "ocp-apim-subscription-key")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     if let Some(axum::Extension(slot)) = slot {
         let _ = slot.0.set(m.msn.clone());
     }

@@ -62,6 +62,78 @@ pub fn repeated(r: Repeated) -> Response {
     )
 }
 
+/// Why client credentials (`client_id`, `client_secret`, subscription key,
+/// optional `Merchant-Serial-Number`) were refused. The Access Token API and
+/// Checkout (which takes these headers instead of a token) answer each in
+/// their own way; the key and MSN failures are the gateway's.
+#[derive(Debug)]
+pub enum ClientRefusal {
+    Repeated(Repeated),
+    MissingKey,
+    /// `client_id` or `client_secret` absent (`false`) or wrong (`true`).
+    InvalidClient { given: bool },
+    InvalidKey,
+    WrongMsn,
+    Internal,
+}
+
+impl ClientRefusal {
+    /// The gateway's answer, for the refusals the gateway makes.
+    pub fn gateway_answer(&self) -> Option<Response> {
+        Some(match self {
+            ClientRefusal::Repeated(r) => repeated(*r),
+            ClientRefusal::MissingKey => gateway(StatusCode::UNAUTHORIZED, MISSING_KEY),
+            ClientRefusal::InvalidKey => gateway(StatusCode::UNAUTHORIZED, INVALID_KEY),
+            ClientRefusal::WrongMsn => gateway(StatusCode::FORBIDDEN, WRONG_MSN),
+            ClientRefusal::Internal => {
+                gateway(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; retry")
+            }
+            ClientRefusal::InvalidClient { .. } => return None,
+        })
+    }
+}
+
+/// The merchant whose client credentials are in `h`.
+pub async fn client_credentials(
+    st: &AppState,
+    h: &HeaderMap,
+) -> Result<vipps_store::merchants::Merchant, ClientRefusal> {
+    let single = |name| header(h, name).map_err(ClientRefusal::Repeated);
+    let key = single("ocp-apim-subscription-key")?;
+    let client_id = single("client_id")?;
+    let secret = single("client_secret")?;
+    let msn = single("merchant-serial-number")?;
+    let key = key
+        .filter(|k| !k.is_empty())
+        .ok_or(ClientRefusal::MissingKey)?;
+    let (Some(client_id), Some(secret)) = (client_id, secret) else {
+        return Err(ClientRefusal::InvalidClient { given: false });
+    };
+    let merchant = st.db.merchant_by_client_id(client_id).await.map_err(|e| {
+        tracing::error!(error = %e, "reading a merchant failed");
+        ClientRefusal::Internal
+    })?;
+    let m = merchant
+        .filter(|m| same(&m.client_secret_hash, &hash_secret(secret)))
+        .ok_or(ClientRefusal::InvalidClient { given: true })?;
+    if !same(&m.subscription_key_hash, &hash_secret(key)) {
+        return Err(ClientRefusal::InvalidKey);
+    }
+    if msn.is_some_and(|msn| !msn.is_empty() && msn != m.msn) {
+        return Err(ClientRefusal::WrongMsn);
+    }
+    Ok(m)
+}
+
+/// Compares secrets without leaking through timing where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// Only the first 16 hex digits of the key's hash travel inside the token.
 pub fn key_fingerprint(subscription_key: &str) -> String {
     hash_secret(subscription_key)[..16].to_owned()
