@@ -3,9 +3,9 @@
 //! secret, shown once, that signs every delivery to it.
 
 use axum::{
-    extract::{Path, Request, State},
+    extract::{Path, State},
     http::StatusCode,
-    middleware::{self, Next},
+    middleware,
     response::{IntoResponse, Response},
     routing::{delete, get},
     Json, Router,
@@ -27,7 +27,7 @@ use crate::{
     kernel::{
         auth::Merchant,
         body::Body,
-        problem::{db_error, raw},
+        problem::{awaiting_instance, db_error, name_instance, raw, NamesInstance},
     },
     AppState,
 };
@@ -36,9 +36,7 @@ use crate::{
 pub const MAX_PER_EVENT: usize = 5;
 
 /// The Webhooks API's error: a problem whose body names the request path
-/// (`instance`). A handler cannot know its path inside `?`, so the error
-/// travels in the response's extensions and [`name_instance`], layered on
-/// this API's routes, writes the body.
+/// (`instance`), written by [`name_instance`] on this API's routes.
 #[derive(Debug)]
 pub struct WebhooksProblem(ApiProblem);
 
@@ -50,11 +48,7 @@ impl<E: Into<ApiProblem>> From<E> for WebhooksProblem {
 
 impl IntoResponse for WebhooksProblem {
     fn into_response(self) -> Response {
-        let mut r = StatusCode::from_u16(self.0.status)
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response();
-        r.extensions_mut().insert(Unnamed(self.0));
-        r
+        awaiting_instance(Unnamed(self.0))
     }
 }
 
@@ -62,13 +56,13 @@ impl IntoResponse for WebhooksProblem {
 #[derive(Clone)]
 struct Unnamed(ApiProblem);
 
-/// Writes the body of a [`WebhooksProblem`], naming the request path.
-async fn name_instance(req: Request, next: Next) -> Response {
-    let instance = req.uri().path().to_owned();
-    let mut r = next.run(req).await;
-    match r.extensions_mut().remove::<Unnamed>() {
-        Some(Unnamed(p)) => body(p, &instance),
-        None => r,
+impl NamesInstance for Unnamed {
+    fn render(self, instance: &str) -> Response {
+        body(self.0, instance)
+    }
+
+    fn status(&self) -> u16 {
+        self.0.status
     }
 }
 
@@ -233,5 +227,5 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/webhooks/v1/webhooks", get(list).post(register))
         .route("/webhooks/v1/webhooks/{id}", delete(remove))
-        .route_layer(middleware::from_fn(name_instance))
+        .route_layer(middleware::from_fn(name_instance::<Unnamed>))
 }

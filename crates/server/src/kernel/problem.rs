@@ -99,3 +99,43 @@ pub async fn in_api_format(
     }
     out
 }
+
+/// An error whose body names the request path (`instance`), as the Webhooks
+/// and Checkout APIs write them. A handler cannot know its path inside `?`,
+/// so the error travels in the response's extensions (see
+/// [`awaiting_instance`]) and [`name_instance`], layered on the API's
+/// routes, writes the body.
+pub trait NamesInstance: Clone + Send + Sync + 'static {
+    /// The full answer for this error at `instance`.
+    fn render(self, instance: &str) -> Response;
+
+    /// The HTTP status it is answered with.
+    fn status(&self) -> u16;
+}
+
+/// A response that [`name_instance`] turns into `error`'s body.
+pub fn awaiting_instance<T: NamesInstance>(error: T) -> Response {
+    let mut r = StatusCode::from_u16(error.status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        .into_response();
+    r.extensions_mut().insert(Unnamed(error));
+    r
+}
+
+/// An error waiting for its `instance`.
+#[derive(Clone)]
+struct Unnamed<T>(T);
+
+/// Writes the body of an error of type `T` left by [`awaiting_instance`],
+/// naming the request path.
+pub async fn name_instance<T: NamesInstance>(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let instance = req.uri().path().to_owned();
+    let mut r = next.run(req).await;
+    match r.extensions_mut().remove::<Unnamed<T>>() {
+        Some(Unnamed(error)) => error.render(&instance),
+        None => r,
+    }
+}
