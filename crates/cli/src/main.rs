@@ -127,6 +127,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    owner_only_files();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Merchant {
@@ -229,6 +230,15 @@ fn save_privately(file: &Path, text: &str) -> anyhow::Result<()> {
         .open(file)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .with_context(|| format!("cannot write {}", file.display()))
+}
+
+/// Files this process creates (the database, its WAL and journal, the demo
+/// keys) are readable by their owner only: they hold the token signing key
+/// and webhook secrets. The store also sets their modes itself; the mask
+/// covers the files SQLite creates later.
+fn owner_only_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -208,11 +208,14 @@ async fn a_later_start_says_where_the_demo_keys_are_without_printing_them() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("data/demo-merchant.json"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        let mode_of = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode_of(&dir.path().join("data")) & 0o777, 0o700);
+        // The database, its WAL and shared memory, the demo keys: all the
+        // owner's alone.
+        for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
+            let path = entry.unwrap().path();
+            assert_eq!(mode_of(&path) & 0o077, 0, "{}", path.display());
+        }
     }
 }
 
