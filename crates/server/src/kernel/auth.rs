@@ -71,7 +71,9 @@ pub enum ClientRefusal {
     Repeated(Repeated),
     MissingKey,
     /// `client_id` or `client_secret` absent (`false`) or wrong (`true`).
-    InvalidClient { given: bool },
+    InvalidClient {
+        given: bool,
+    },
     InvalidKey,
     WrongMsn,
     Internal,
