@@ -2,7 +2,9 @@
 //! specs name them. No logic: shared by the server and clients.
 
 pub mod accesstoken;
+pub mod checkout;
 pub mod ecom;
 pub mod epayment;
 pub mod gateway;
+pub mod receipt;
 pub mod webhooks;
