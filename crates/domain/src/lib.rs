@@ -7,6 +7,7 @@ pub mod epayment;
 pub mod ids;
 pub mod money;
 pub mod payer;
+pub mod receipt;
 pub mod time_fmt;
 pub mod urls;
 
