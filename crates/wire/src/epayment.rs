@@ -69,8 +69,8 @@ pub struct CreatePaymentRequest {
     pub expires_at: Option<String>,
     pub qr_format: Option<QrFormat>,
     pub payment_description: Option<String>,
-    /// An Order Management receipt; only its presence matters to ePayment.
-    pub receipt: Option<serde_json::Value>,
+    /// An Order Management receipt, shown to the payer with the payment.
+    pub receipt: Option<crate::receipt::Receipt>,
     pub metadata: Option<BTreeMap<String, String>>,
     pub receipt_url: Option<String>,
     pub minimum_user_age: Option<i64>,

@@ -9,6 +9,7 @@ use super::{
 use crate::{
     ids::is_msisdn,
     money::{Currency, Money, EPAYMENT_MAXIMUM},
+    receipt::{NewReceipt, ReceiptPath},
     Millis, Msn,
 };
 
@@ -31,7 +32,8 @@ pub struct NewPayment {
     pub expires_at: Option<String>,
     pub qr_format: Option<String>,
     pub qr_size: Option<i64>,
-    pub has_receipt: bool,
+    /// The Order Management receipt sent with the payment, unvalidated.
+    pub receipt: Option<NewReceipt>,
 }
 
 const SCOPES: &[&str] = &[
@@ -121,12 +123,30 @@ impl NewPayment {
                 "CARD is only supported with userFlow WEB_REDIRECT",
             ));
         }
-        if self.has_receipt && method != MethodType::Wallet {
+        if self.receipt.is_some() && method != MethodType::Wallet {
             return Err(PaymentError::field(
                 "Operation not supported",
                 "receipt",
                 "A receipt is only supported for WALLET payments",
             ));
+        }
+        if let Some(receipt) = self.receipt.clone() {
+            let at = ReceiptPath::EPAYMENT;
+            let checked =
+                receipt
+                    .validate(&at)
+                    .and_then(|r| match r.expect_currency(amount.currency, &at) {
+                        Some(wrong) => Err(vec![wrong]),
+                        None => Ok(r),
+                    });
+            if let Err(errors) = checked {
+                let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                return Err(PaymentError::field(
+                    "Invalid receipt",
+                    &errors[0].field,
+                    all.join("; "),
+                ));
+            }
         }
         match (&self.return_url, user_flow) {
             (None, UserFlow::WebRedirect | UserFlow::NativeRedirect) => {
@@ -263,7 +283,7 @@ impl NewPayment {
                         "expiresAt is only allowed with PUSH_MESSAGE or QR",
                     ));
                 }
-                if !self.has_receipt {
+                if self.receipt.is_none() {
                     return Err(PaymentError::field(
                         "ExpiresAt not allowed",
                         "expiresAt",

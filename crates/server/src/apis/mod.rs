@@ -8,6 +8,7 @@ pub mod accesstoken;
 pub mod ecom;
 pub mod epayment;
 pub mod health;
+pub mod order_management;
 pub mod sandbox;
 pub mod webhooks;
 

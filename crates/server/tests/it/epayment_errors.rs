@@ -288,3 +288,52 @@ async fn return_urls_must_parse_as_urls() {
         assert_eq!(r.status(), 201, "{url}");
     }
 }
+
+/// A receipt with one line of 25 % VAT: 100 NOK including 20 NOK tax.
+fn receipt() -> serde_json::Value {
+    json!({
+        "orderLines": [{
+            "name": "Socks", "id": "socks-1",
+            "totalAmount": 10_000, "totalAmountExcludingTax": 8_000, "totalTaxAmount": 2_000,
+            "taxRate": 2500,
+            "unitInfo": {"unitPrice": 5_000, "quantity": "2", "quantityUnit": "PCS"}
+        }],
+        "bottomLine": {"currency": "NOK", "receiptNumber": "0042"}
+    })
+}
+
+#[tokio::test]
+async fn a_receipt_is_checked_line_by_line_and_a_bad_one_creates_nothing() {
+    let app = TestApp::spawn().await;
+    let with_receipt = |reference: &str, receipt: serde_json::Value| {
+        let mut body = create_body(reference, 10_000);
+        body["receipt"] = receipt;
+        body
+    };
+    let mut cases = vec![];
+    let mut empty = receipt();
+    empty["orderLines"] = json!([]);
+    cases.push(("receipt-empty-1", empty, "receipt.orderLines"));
+    let mut vat = receipt();
+    vat["orderLines"][0]["totalTaxAmount"] = json!(1_000);
+    cases.push(("receipt-vat-1", vat, "receipt.orderLines[0]"));
+    let mut currency = receipt();
+    currency["bottomLine"]["currency"] = json!("DKK");
+    cases.push(("receipt-currency-1", currency, "receipt.bottomLine.currency"));
+    let mut unit = receipt();
+    unit["orderLines"][0]["unitInfo"]["quantityUnit"] = json!("BARRELS");
+    cases.push(("receipt-unit-1", unit, "receipt.orderLines[0].unitInfo.quantityUnit"));
+    for (reference, receipt, field) in cases {
+        let r = app
+            .post("/epayment/v1/payments", reference, with_receipt(reference, receipt))
+            .await;
+        let body = problem(r, 400).await;
+        let named = body["extraDetails"][0]["name"].as_str().unwrap();
+        assert!(named.starts_with(field), "{field}: {body}");
+        assert_eq!(app.get(&format!("/epayment/v1/payments/{reference}")).await.status(), 404);
+    }
+    let r = app
+        .post("/epayment/v1/payments", "receipt-ok-1", with_receipt("receipt-ok-1", receipt()))
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}

@@ -48,6 +48,8 @@ pub fn new_payment(req: wire::CreatePaymentRequest) -> NewPayment {
         expires_at: req.expires_at,
         qr_format: req.qr_format.as_ref().map(|q| q.format.clone()),
         qr_size: req.qr_format.and_then(|q| q.size),
-        has_receipt: req.receipt.is_some(),
+        receipt: req
+            .receipt
+            .map(crate::apis::order_management::request::new_receipt),
     }
 }
