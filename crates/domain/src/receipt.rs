@@ -100,7 +100,7 @@ pub struct NewReceipt {
     pub bottom_line: Option<NewBottomLine>,
 }
 
-/// An order line as sent.
+/// An order line as sent (fields as the spec's `OrderLine`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewOrderLine {
     pub name: Option<String>,
@@ -117,7 +117,7 @@ pub struct NewOrderLine {
     pub is_shipping: Option<bool>,
 }
 
-/// `unitInfo` as sent.
+/// `unitInfo` as sent (`unitPrice`, `quantity`, `quantityUnit`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewUnitInfo {
     pub unit_price: Option<i64>,
@@ -125,7 +125,7 @@ pub struct NewUnitInfo {
     pub quantity_unit: Option<String>,
 }
 
-/// A bottom line as sent.
+/// A bottom line as sent (fields as the spec's `BottomLine`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewBottomLine {
     pub currency: Option<String>,
@@ -138,14 +138,14 @@ pub struct NewBottomLine {
     pub deprecated: DeprecatedTotals,
 }
 
-/// `barcode` as sent.
+/// `barcode` as sent (`format`, `data`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewBarcode {
     pub format: Option<String>,
     pub data: Option<String>,
 }
 
-/// How much each source paid (each ≥ 0).
+/// How much each source paid (`giftCard`, `card`, `voucher`, `cash`; each ≥ 0).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentSources {
     pub gift_card: Option<i64>,
