@@ -32,6 +32,12 @@ pub fn webhook_offsets() -> Vec<Millis> {
     }
 }
 
+/// Offsets of a Checkout session callback's attempts: the first, then up to
+/// three retries after 1 s, 2 s and 4 s more.
+pub fn checkout_callback_offsets() -> Vec<Millis> {
+    vec![0, SECOND, 3 * SECOND, 7 * SECOND]
+}
+
 /// After attempt number `done` (1 = the first) failed, when the next is due;
 /// `None` once the schedule is used up.
 pub fn next_attempt(offsets: &[Millis], first_due_at: Millis, done: usize) -> Option<Millis> {

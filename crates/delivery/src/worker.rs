@@ -21,7 +21,7 @@ use vipps_store::{
     clock::Clock,
     deliveries::{
         record_attempt, record_call, AttemptRecord, Claimed, Delivery, Faults, FinishedCall,
-        KIND_ECOM_CALLBACK, KIND_WEBHOOK,
+        KIND_CHECKOUT_CALLBACK, KIND_ECOM_CALLBACK, KIND_WEBHOOK,
     },
     Db,
 };
@@ -252,17 +252,24 @@ impl Deliverer {
             return Some(header.clone());
         }
         let d = &c.delivery;
-        let order_id = d
-            .target_id
-            .as_deref()
-            .filter(|_| d.kind == KIND_ECOM_CALLBACK)?;
-        match self.db.ecom_payment(&d.msn, order_id).await {
-            Ok(found) => found.and_then(|s| s.payment.auth_token),
-            Err(e) => {
-                tracing::warn!(error = %e, id = %d.id, "reading a callback's authToken failed");
-                None
-            }
-        }
+        let id = d.target_id.as_deref()?;
+        let token = match d.kind.as_str() {
+            KIND_ECOM_CALLBACK => self
+                .db
+                .ecom_payment(&d.msn, id)
+                .await
+                .map(|found| found.and_then(|s| s.payment.auth_token)),
+            KIND_CHECKOUT_CALLBACK => self.db.payment(&d.msn, id).await.map(|found| {
+                found
+                    .and_then(|s| s.payment.checkout)
+                    .map(|session| session.merchant.callback_authorization_token)
+            }),
+            _ => return None,
+        };
+        token.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, id = %d.id, "reading a callback's token failed");
+            None
+        })
     }
 
     /// One HTTP attempt of a claimed row (see [`crate::http`]).
@@ -378,7 +385,7 @@ impl Deliverer {
 
     /// How long one attempt of this kind of row may take.
     fn timeout(&self, d: &Delivery) -> Duration {
-        if d.kind == KIND_WEBHOOK {
+        if d.kind == KIND_WEBHOOK || d.kind == KIND_CHECKOUT_CALLBACK {
             self.cfg.timeout
         } else {
             self.cfg.callback_timeout
@@ -396,17 +403,22 @@ impl Deliverer {
             delivered,
         } = outcome;
         let now = self.clock.now();
-        // Webhooks are retried on their schedule; callbacks, like the real
-        // platform's, get exactly one attempt.
-        let next = if delivered || d.kind != KIND_WEBHOOK {
+        // Webhooks and Checkout callbacks are retried on their schedules;
+        // eCom callbacks, like the real platform's, get exactly one attempt.
+        let checkout_offsets;
+        let offsets: &[Millis] = match d.kind.as_str() {
+            KIND_WEBHOOK => &self.cfg.webhook_offsets,
+            KIND_CHECKOUT_CALLBACK => {
+                checkout_offsets = schedule::checkout_callback_offsets();
+                &checkout_offsets
+            }
+            _ => &[],
+        };
+        let next = if delivered {
             None
         } else {
-            schedule::next_attempt(
-                &self.cfg.webhook_offsets,
-                d.first_due_at,
-                d.attempts as usize + 1,
-            )
-            .map(|t| t.max(now))
+            schedule::next_attempt(offsets, d.first_due_at, d.attempts as usize + 1)
+                .map(|t| t.max(now))
         };
         AttemptRecord {
             at: now,

@@ -153,6 +153,10 @@ pub struct Payment {
     /// The payer submitted a phone number on the landing page.
     #[serde(default)]
     pub phone_submitted: bool,
+    /// The Checkout session this payment pays, when a shopper started it on
+    /// the hosted checkout: it follows the payment's state from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout: Option<Box<crate::checkout::Session>>,
 }
 
 /// The outcome of an operation: the payment after it and the events appended.
@@ -160,6 +164,9 @@ pub struct Payment {
 pub struct Transition {
     pub payment: Payment,
     pub events: Vec<PaymentEvent>,
+    /// The payment's Checkout session ended with this change, so its
+    /// merchant's callback is owed.
+    pub session_ended: bool,
 }
 
 /// A positive modification amount in the payment's currency.
@@ -215,11 +222,21 @@ impl Payment {
         Money::new(value, self.amount.currency)
     }
 
-    fn then(&self, next: Payment, event: PaymentEvent) -> Transition {
+    /// The transition to `next`; a Checkout session riding on the payment
+    /// follows its new state.
+    fn then(&self, mut next: Payment, event: PaymentEvent) -> Transition {
         let _ = self;
+        let mut session_ended = false;
+        if let Some(session) = next.checkout.as_deref() {
+            if let Some(t) = session.follow_payment(next.state, event.timestamp) {
+                session_ended = t.callback_due;
+                next.checkout = Some(Box::new(t.session));
+            }
+        }
         Transition {
             payment: next,
             events: vec![event],
+            session_ended,
         }
     }
 
@@ -290,6 +307,7 @@ impl Payment {
         Ok(Some(Transition {
             payment: next,
             events: Vec::new(),
+            session_ended: false,
         }))
     }
 

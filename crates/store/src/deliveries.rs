@@ -135,6 +135,10 @@ pub fn enqueue_webhooks(
 pub const KIND_WEBHOOK: &str = "webhook";
 /// An eCom v2 callback: one attempt, no retries (docs/compatibility.md#ecom-v2-callbacks).
 pub const KIND_ECOM_CALLBACK: &str = "ecom_callback";
+/// A Checkout v3 session callback: retried three times with growing delays
+/// (docs/compatibility.md#checkout-v3-callback); `target_id` is the
+/// reference of the ePayment payment that carries the session.
+pub const KIND_CHECKOUT_CALLBACK: &str = "checkout_callback";
 
 /// Appends one callback to a state change's write set: a POST of `body` to
 /// `url`. Rows with the same `order_key` are sent in `seq` order. The

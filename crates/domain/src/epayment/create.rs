@@ -336,11 +336,13 @@ impl NewPayment {
             sub: None,
             decline_reason: None,
             phone_submitted: false,
+            checkout: None,
         };
         let event = payment.event(EventName::Created, amount, now, None);
         Ok(Transition {
             payment,
             events: vec![event],
+            session_ended: false,
         })
     }
 }

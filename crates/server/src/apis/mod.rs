@@ -5,6 +5,7 @@
 //! `payer` (its payments on the payer pages).
 
 pub mod accesstoken;
+pub mod checkout;
 pub mod ecom;
 pub mod epayment;
 pub mod health;
@@ -45,6 +46,7 @@ pub const ERROR_FORMATS: Formats = &[
     ("/accessToken/", accesstoken::refused),
     ("/epayment/", epayment::problem::refused),
     ("/ecomm/", ecom::problem::refused),
+    ("/checkout/", checkout::problem::refused),
     ("/webhooks/", webhooks::refused),
     ("/sandbox/", epayment::problem::refused),
 ];
@@ -56,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(accesstoken::router())
         .merge(epayment::router())
         .merge(ecom::router())
+        .merge(checkout::router())
         .merge(webhooks::router())
         .merge(sandbox::router())
 }
@@ -65,6 +68,7 @@ pub fn expiring() -> Vec<Sweep> {
     vec![
         sweep_of::<epayment::service::Epayment>(),
         sweep_of::<ecom::service::Ecom>(),
+        sweep_of::<checkout::service::Checkout>(),
     ]
 }
 

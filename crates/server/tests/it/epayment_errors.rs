@@ -319,21 +319,42 @@ async fn a_receipt_is_checked_line_by_line_and_a_bad_one_creates_nothing() {
     cases.push(("receipt-vat-1", vat, "receipt.orderLines[0]"));
     let mut currency = receipt();
     currency["bottomLine"]["currency"] = json!("DKK");
-    cases.push(("receipt-currency-1", currency, "receipt.bottomLine.currency"));
+    cases.push((
+        "receipt-currency-1",
+        currency,
+        "receipt.bottomLine.currency",
+    ));
     let mut unit = receipt();
     unit["orderLines"][0]["unitInfo"]["quantityUnit"] = json!("BARRELS");
-    cases.push(("receipt-unit-1", unit, "receipt.orderLines[0].unitInfo.quantityUnit"));
+    cases.push((
+        "receipt-unit-1",
+        unit,
+        "receipt.orderLines[0].unitInfo.quantityUnit",
+    ));
     for (reference, receipt, field) in cases {
         let r = app
-            .post("/epayment/v1/payments", reference, with_receipt(reference, receipt))
+            .post(
+                "/epayment/v1/payments",
+                reference,
+                with_receipt(reference, receipt),
+            )
             .await;
         let body = problem(r, 400).await;
         let named = body["extraDetails"][0]["name"].as_str().unwrap();
         assert!(named.starts_with(field), "{field}: {body}");
-        assert_eq!(app.get(&format!("/epayment/v1/payments/{reference}")).await.status(), 404);
+        assert_eq!(
+            app.get(&format!("/epayment/v1/payments/{reference}"))
+                .await
+                .status(),
+            404
+        );
     }
     let r = app
-        .post("/epayment/v1/payments", "receipt-ok-1", with_receipt("receipt-ok-1", receipt()))
+        .post(
+            "/epayment/v1/payments",
+            "receipt-ok-1",
+            with_receipt("receipt-ok-1", receipt()),
+        )
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
 }

@@ -80,6 +80,7 @@ fn enqueue_events(w: &mut WriteSet, t: &Transition, new_version: i64) {
 pub fn persist_new(t: &Transition) -> WriteSet {
     let mut w = insert_payment(t);
     enqueue_events(&mut w, t, 1);
+    crate::apis::checkout::service::enqueue_callback(&mut w, t);
     w
 }
 
@@ -87,6 +88,7 @@ pub fn persist_new(t: &Transition) -> WriteSet {
 pub fn persist(t: &Transition, version: i64) -> WriteSet {
     let mut w = update_payment(t, version);
     enqueue_events(&mut w, t, version + 1);
+    crate::apis::checkout::service::enqueue_callback(&mut w, t);
     w
 }
 
