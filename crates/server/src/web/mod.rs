@@ -105,7 +105,7 @@ fn invalid_phone(typed: &str) -> String {
 }
 
 /// Renders a page; a template that fails to render is our bug, logged.
-fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+pub(crate) fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
         Ok(html) => (
             status,
@@ -125,14 +125,14 @@ fn render<T: Template>(status: StatusCode, page: &T) -> Response {
 }
 
 /// A 303 to `url`, or `None` if it cannot be a `Location` header.
-fn see_other(url: &str) -> Option<Response> {
+pub(crate) fn see_other(url: &str) -> Option<Response> {
     let location = HeaderValue::from_str(url).ok()?;
     Some((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
 }
 
 /// `url` if it is safe to put in an `href`: return URLs may use any scheme
 /// (`myapp://`), but a script URL in a link would run on our page.
-fn link(url: Option<&str>) -> Option<String> {
+pub(crate) fn link(url: Option<&str>) -> Option<String> {
     let url = url?;
     let scheme = url.split_once(':')?.0.trim().to_ascii_lowercase();
     (!matches!(scheme.as_str(), "javascript" | "data" | "vbscript")).then(|| url.to_owned())
@@ -177,6 +177,12 @@ impl ErrorPage {
                     .into(),
             return_url: None,
         }
+    }
+
+    /// The same error, with a link back to `url` when there is one.
+    pub fn back_to_url(mut self, url: Option<String>) -> Self {
+        self.return_url = url;
+        self
     }
 
     /// The same error, with a way back to the merchant.
@@ -229,7 +235,7 @@ async fn current(st: &AppState, token: &str) -> Result<Paid, ErrorPage> {
 }
 
 /// The name payers see: the merchant's, or its MSN if it has none.
-async fn merchant_name(st: &AppState, msn: &str) -> Result<String, ErrorPage> {
+pub(crate) async fn merchant_name(st: &AppState, msn: &str) -> Result<String, ErrorPage> {
     Ok(st
         .db
         .merchant_by_msn(msn)

@@ -3,10 +3,14 @@
 //! reference, paid through an ePayment payment with the same reference.
 
 pub mod handlers;
+pub mod payer;
 pub mod problem;
 pub mod render;
 pub mod request;
 pub mod router;
 pub mod service;
 
-pub use router::router;
+/// The API's routes and the hosted checkout page.
+pub fn router() -> axum::Router<crate::AppState> {
+    router::router().merge(payer::router())
+}

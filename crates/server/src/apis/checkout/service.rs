@@ -5,8 +5,14 @@
 //! (`epayment::Payment::checkout`), and the payment's persist owes the
 //! session callback when the session ends ([`enqueue_callback`]).
 
+use std::time::Duration;
+
+use vipps_delivery::Call;
 use vipps_domain::{
-    checkout::{logistics::offer, NewSession, Session, SessionError, SessionView, ShopperChoice},
+    checkout::{
+        logistics::{offer, DynamicAnswer, LogisticsQuery, Offer},
+        NewSession, Session, SessionError, SessionView, ShippingOption, ShopperChoice,
+    },
     epayment::{Approval, Payment, Transition as PaymentTransition},
     ids::new_psp_reference,
     Millis, Msn,
@@ -18,7 +24,7 @@ use vipps_store::{
 };
 use vipps_wire::checkout as wire;
 
-use super::{problem::CheckoutProblem, render::session_json};
+use super::{problem::CheckoutProblem, render::session_json, request::new_option};
 use crate::{
     apis::epayment::{
         problem::ApiProblem,
@@ -236,28 +242,154 @@ fn pay(
     let session = &s.payment;
     let offered = offer(&session.logistics, None, session.currency());
     let choice = test_choice(session, &offered.options, phone);
-    let shopper = session
-        .check_choice(choice, &offered.options)
-        .map_err(|errors| shopper_refused(SessionError::Invalid(errors)))?;
-    let proceeded = session.proceed(shopper, now).map_err(shopper_refused)?;
-    let new = proceeded
-        .session
-        .new_payment()
-        .expect("a session that proceeded has its payment amount");
-    let mut created = new.create(msn, new_psp_reference(), random_hex(16), now)?;
-    created.payment.redirect_url = redirect_url(public, &created.payment);
-    created.payment.checkout = Some(Box::new(proceeded.session.clone()));
+    let (writes, created) =
+        start(s, msn, choice, &offered.options, now, public).map_err(|refused| match refused {
+            Refused::Shopper(e) => shopper_refused(e),
+            Refused::Payment(e) => e.into(),
+        })?;
     let (approved, declined) = match created.payment.approve(phone, now)? {
         Approval::Approved(t) => (t, None),
         Approval::Declined(t, why) => (t, Some(why)),
     };
+    // One new row in its final state, with both events.
     let mut both = approved;
     let mut events = created.events;
     events.append(&mut both.events);
     both.events = events;
-    let mut writes = update_session(&proceeded.session, s.version);
+    let mut writes = writes;
     writes.extend(persist_new(&both));
     Ok((writes, both.payment, declined))
+}
+
+/// Why the shopper could not go on to pay.
+pub enum Refused {
+    /// The session is over, or the form has errors.
+    Shopper(SessionError),
+    /// The payment could not be created.
+    Payment(vipps_domain::epayment::PaymentError),
+}
+
+/// The shopper proceeds with `choice` among `offered`: the session's write
+/// and the new payment carrying the session (its row not yet written).
+fn start(
+    s: &Stored<Session>,
+    msn: &Msn,
+    choice: ShopperChoice,
+    offered: &[ShippingOption],
+    now: Millis,
+    public: &str,
+) -> Result<(WriteSet, PaymentTransition), Refused> {
+    let session = &s.payment;
+    let shopper = session
+        .check_choice(choice, offered)
+        .map_err(|errors| Refused::Shopper(SessionError::Invalid(errors)))?;
+    let proceeded = session.proceed(shopper, now).map_err(Refused::Shopper)?;
+    let new = proceeded
+        .session
+        .new_payment()
+        .expect("a session that proceeded has its payment amount");
+    let mut created = new
+        .create(msn, new_psp_reference(), random_hex(16), now)
+        .map_err(Refused::Payment)?;
+    created.payment.redirect_url = redirect_url(public, &created.payment);
+    created.payment.checkout = Some(Box::new(proceeded.session.clone()));
+    Ok((update_session(&proceeded.session, s.version), created))
+}
+
+/// The shopper pressed Pay on the hosted page: the session's payment is
+/// created (state CREATED) and the shopper goes on to its landing page.
+pub async fn start_payment(
+    st: &AppState,
+    msn: &Msn,
+    reference: &str,
+    choice: ShopperChoice,
+    offered: &[ShippingOption],
+) -> Result<Payment, Refused> {
+    let public = st.cfg.public_url.clone();
+    let outcome = transact::<Checkout, ApiProblem, _>(st, msn, reference, |cur, now| {
+        let Some(s) = cur else {
+            return Ok((
+                WriteSet::new(),
+                Err(Refused::Shopper(SessionError::Expired)),
+            ));
+        };
+        Ok(match start(s, msn, choice.clone(), offered, now, &public) {
+            Ok((mut writes, created)) => {
+                writes.extend(persist_new(&created));
+                (writes, Ok(created.payment))
+            }
+            Err(refused) => (WriteSet::new(), Err(refused)),
+        })
+    })
+    .await;
+    match outcome {
+        Ok(result) => result,
+        Err(problem) => Err(Refused::Payment(vipps_domain::epayment::PaymentError::bad(
+            "Could not start the payment",
+            problem.detail,
+        ))),
+    }
+}
+
+/// Kind of the recorded calls to a session's `dynamicOptionsCallback`.
+pub const KIND_CHECKOUT_LOGISTICS: &str = "checkout_logistics";
+/// How long the dynamic-options callback may take before the fixed options
+/// are shown.
+pub const LOGISTICS_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// The shipping options for the shopper's address: the merchant's dynamic
+/// ones when it has a callback and the address is known (asked now, with the
+/// callback's token, recorded as a delivery), else the fixed ones.
+pub async fn shipping_offer(
+    st: &AppState,
+    session: &Session,
+    address: Option<LogisticsQuery>,
+) -> Offer {
+    let currency = session.currency();
+    let (Some(url), Some(address)) = (session.logistics.dynamic_options_callback.as_ref(), address)
+    else {
+        return offer(&session.logistics, None, currency);
+    };
+    let body = wire::MerchantLogisticsCallbackRequestBody {
+        street_address: address.street_address,
+        postal_code: address.postal_code,
+        region: address.region,
+        country: address.country,
+    };
+    let x = st
+        .deliverer
+        .call_now(Call {
+            kind: KIND_CHECKOUT_LOGISTICS,
+            msn: session.msn.clone(),
+            method: reqwest::Method::POST,
+            url: url.clone(),
+            body: Some(serde_json::to_string(&body).expect("serialises")),
+            auth_header: Some(session.merchant.callback_authorization_token.clone()),
+            timeout: LOGISTICS_TIMEOUT,
+            event_type: format!("dynamicOptions {}", session.reference),
+            order_key: format!("checkout/{}", session.reference),
+        })
+        .await;
+    offer(&session.logistics, Some(dynamic_answer(&x)), currency)
+}
+
+/// What the dynamic-options callback's answer counts as.
+fn dynamic_answer(x: &vipps_delivery::http::Exchange) -> DynamicAnswer {
+    match x.status {
+        0 => DynamicAnswer::Failed(format!(
+            "No answer: {}",
+            x.error_kind.unwrap_or("no response")
+        )),
+        200 => match serde_json::from_slice::<Option<Vec<wire::LogisticsOption>>>(&x.body) {
+            Ok(None) => DynamicAnswer::Empty,
+            Ok(Some(options)) if options.is_empty() => DynamicAnswer::Empty,
+            Ok(Some(options)) => {
+                DynamicAnswer::Options(options.into_iter().map(new_option).collect())
+            }
+            Err(e) => DynamicAnswer::Failed(format!("Unreadable answer: {e}")),
+        },
+        status => DynamicAnswer::Failed(format!("The callback answered HTTP {status}")),
+    }
 }
 
 fn shopper_refused(e: SessionError) -> ApiProblem {
