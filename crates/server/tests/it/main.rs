@@ -4,6 +4,7 @@
 mod accesstoken;
 mod bad_input;
 mod bad_input_props;
+mod browser;
 mod checkout;
 mod common;
 mod connections;
