@@ -388,3 +388,65 @@ fn any_id_in_a_path_or_query_is_answered_below_500() {
         prop_assert!(status < 500, "retry answered {}: {}", status, answer);
     });
 }
+
+#[test]
+fn checkout_session_create_survives_any_value_in_any_field() {
+    let h = Harness::new();
+    let template =
+        crate::checkout::session_body("prop-template", 10_000, "https://shop.example/cb");
+    let paths = field_paths(
+        &template,
+        &[
+            "transaction.orderSummary.orderLines",
+            "transaction.orderSummary.orderBottomLine.currency",
+            "prefillCustomer.phoneNumber",
+            "configuration.customConsent.text",
+            "configuration.userFlow",
+            "logistics.dynamicOptionsCallback",
+            "type",
+        ],
+    );
+    let credentials = |h: &Harness| {
+        vec![
+            ("client_id", h.app.merchant.client_id.clone().into_bytes()),
+            (
+                "client_secret",
+                h.app.merchant.client_secret.clone().into_bytes(),
+            ),
+        ]
+    };
+    // The untouched template is accepted, so refusals below are the values'.
+    let (status, _, answer) = h.send(
+        Method::POST,
+        "/checkout/v3/session",
+        &credentials(&h),
+        Some(template.to_string()),
+    );
+    assert_eq!(status, 200, "{answer}");
+    proptest!(config(), |(which in 0..paths.len(), fragment in hostile_json())| {
+        let reference = format!("prop-checkout-{}", h.next_case());
+        let mut body = template.clone();
+        body["transaction"]["reference"] = json!(reference);
+        let path = &paths[which];
+        let (status, content_type, answer) = h.send(
+            Method::POST,
+            "/checkout/v3/session",
+            &credentials(&h),
+            Some(with_field(&body, path, &fragment)),
+        );
+        prop_assert!(status < 500, "answered {status}: {answer}");
+        if status >= 400 && !is_gateway(status, &answer) {
+            prop_assert_eq!(content_type.as_str(), "application/json", "{}", answer);
+            prop_assert!(answer["errors"].is_object(), "{}", answer);
+        }
+        if status >= 400 && path.last().unwrap() != "reference" {
+            let (after, _, _) = h.send(
+                Method::GET,
+                &format!("/checkout/v3/session/{reference}"),
+                &credentials(&h),
+                None,
+            );
+            prop_assert_eq!(after, 404, "a refused create left a session");
+        }
+    });
+}

@@ -713,3 +713,63 @@ async fn an_unknown_or_finished_checkout_link_says_so() {
         .unwrap()
         .contains("https://shop.example/return?order=1"));
 }
+
+#[tokio::test]
+async fn user_info_webhooks_and_elements_follow_the_configuration() {
+    let app = TestApp::spawn().await;
+    let hooks = Receiver::start().await;
+    let r = app
+        .api(Method::POST, "/webhooks/v1/webhooks")
+        .await
+        .json(&json!({"url": hooks.url, "events": ["epayments.payment.authorized.v1"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mut body = session_body("checkout-info-1", 10_000, "https://shop.example/cb");
+    body.as_object_mut().unwrap().remove("logistics");
+    body["configuration"] = json!({"elements": "PaymentAndContactInfo", "requireUserInfo": true});
+    let created: Value = create_session(&app, &body).await.json().await.unwrap();
+    let page = app
+        .client
+        .get(format!(
+            "{}?token={}",
+            created["checkoutFrontendUrl"].as_str().unwrap(),
+            created["token"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"email\""), "contact fields missing");
+    assert!(
+        !page.contains("id=\"streetAddress\""),
+        "address asked without Full"
+    );
+    assert!(
+        !page.contains("Delivery"),
+        "delivery shown without logistics"
+    );
+
+    assert_eq!(force_approve(&app, "checkout-info-1").await.status(), 200);
+    let session = get_session(&app, "checkout-info-1").await;
+    assert!(
+        session["userInfo"]["sub"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{session}"
+    );
+    assert_eq!(session["userInfo"]["email"], "ola.nordmann@example.com");
+    assert!(
+        session["shippingDetails"]
+            .get("streetAddress")
+            .is_none_or(Value::is_null),
+        "{session}"
+    );
+    // The session's payment is an ePayment payment: its webhooks fire.
+    let got = hooks.wait_for(1).await;
+    assert_eq!(got[0].json()["reference"], "checkout-info-1");
+    assert_eq!(got[0].json()["name"], "AUTHORIZED");
+}
