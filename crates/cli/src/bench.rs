@@ -1,6 +1,7 @@
 //! `vipps-sandbox bench`: drive full ePayment lifecycles against a running
-//! server from many concurrent tasks, then hammer GET on the payments made,
-//! and report throughput and latency per operation.
+//! server from many concurrent tasks, then Checkout purchases (create
+//! session → force approve → get session → capture), then hammer GET on the
+//! payments made, and report throughput and latency per operation.
 
 use std::{
     path::PathBuf,
@@ -40,6 +41,9 @@ pub struct Args {
     /// Skip the GET-only phase that follows the lifecycle phase.
     #[arg(long)]
     skip_get_phase: bool,
+    /// Skip the Checkout phase (sessions bought through ePayment).
+    #[arg(long)]
+    skip_checkout_phase: bool,
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
@@ -63,8 +67,22 @@ enum Op {
     Get,
     Capture,
     Refund,
+    Session,
+    Poll,
 }
-const OP_NAMES: [&str; 5] = ["create", "approve", "get", "capture", "refund"];
+const OPS: usize = 7;
+const OP_NAMES: [&str; OPS] = [
+    "create", "approve", "get", "capture", "refund", "session", "poll",
+];
+
+/// What each task of a phase repeats.
+#[derive(Clone, Copy)]
+enum Flow {
+    /// ePayment: create → approve → get → capture ×2 → refund → get.
+    Epayment,
+    /// Checkout: create session → force approve → get session → capture.
+    Checkout,
+}
 
 /// Latency (µs, successful requests only) and error count for one operation.
 struct OpStats {
@@ -125,7 +143,7 @@ impl OpStats {
 /// What one lifecycle task measured; merged across tasks at the end.
 #[derive(Default)]
 struct TaskStats {
-    ops: [OpStats; 5],
+    ops: [OpStats; OPS],
     completed: u64,
     failed: u64,
     references: Vec<String>,
@@ -138,6 +156,9 @@ struct Api {
     token: String,
     key: String,
     msn: String,
+    /// Checkout takes the client credentials instead of the token.
+    client_id: String,
+    client_secret: String,
 }
 
 impl Api {
@@ -153,8 +174,13 @@ impl Api {
                 .json(b),
             None => self.http.get(url),
         };
+        let req = if path.starts_with("/checkout/") {
+            req.header("client_id", &self.client_id)
+                .header("client_secret", &self.client_secret)
+        } else {
+            req.bearer_auth(&self.token)
+        };
         let req = req
-            .bearer_auth(&self.token)
             .header("Ocp-Apim-Subscription-Key", &self.key)
             .header("Merchant-Serial-Number", &self.msn);
         let start = Instant::now();
@@ -192,7 +218,7 @@ fn nok(value: u64) -> Option<Value> {
 
 /// Runs create → approve → get → capture ×2 → refund → get on a fresh
 /// reference, stopping at the first failure; returns the reference on success.
-async fn lifecycle(api: &Api, ops: &mut [OpStats; 5]) -> Option<String> {
+async fn lifecycle(api: &Api, ops: &mut [OpStats; OPS]) -> Option<String> {
     let reference = format!("bench-{}", Uuid::new_v4().simple());
     let path = format!("/epayment/v1/payments/{reference}");
     let create = json!({
@@ -223,10 +249,51 @@ async fn lifecycle(api: &Api, ops: &mut [OpStats; 5]) -> Option<String> {
     Some(reference)
 }
 
-async fn lifecycle_task(api: Arc<Api>, deadline: Instant) -> TaskStats {
+/// Runs create session → force approve (as the shopper, default shipping) →
+/// get session → capture of goods + shipping on a fresh reference.
+async fn checkout_purchase(api: &Api, ops: &mut [OpStats; OPS]) -> Option<String> {
+    let reference = format!("bench-co-{}", Uuid::new_v4().simple());
+    let session = json!({
+        "merchantInfo": {
+            "callbackUrl": "https://example.com/checkout-callback",
+            "returnUrl": "https://example.com/return",
+            "callbackAuthorizationToken": "bench-token",
+        },
+        "transaction": {
+            "amount": { "currency": "NOK", "value": 10000 },
+            "reference": reference,
+            "paymentDescription": "bench",
+        },
+        "logistics": { "fixedOptions": [{
+            "brand": "POSTEN", "type": "MAILBOX", "id": "mailbox", "priority": 0,
+            "isDefault": true, "amount": { "currency": "NOK", "value": 4900 },
+        }]},
+    });
+    let approve = format!("/epayment/v1/test/payments/{reference}/approve");
+    let poll = format!("/checkout/v3/session/{reference}");
+    let capture = format!("/epayment/v1/payments/{reference}/capture");
+    let steps = [
+        (Op::Session, "/checkout/v3/session", Some(session)),
+        (Op::Approve, &approve, Some(json!({}))),
+        (Op::Poll, &poll, None),
+        (Op::Capture, &capture, nok(14900)),
+    ];
+    for (op, path, body) in steps {
+        if !api.call(&mut ops[op as usize], path, body, 200).await {
+            return None;
+        }
+    }
+    Some(reference)
+}
+
+async fn lifecycle_task(api: Arc<Api>, flow: Flow, deadline: Instant) -> TaskStats {
     let mut s = TaskStats::default();
     while Instant::now() < deadline {
-        match lifecycle(&api, &mut s.ops).await {
+        let done = match flow {
+            Flow::Epayment => lifecycle(&api, &mut s.ops).await,
+            Flow::Checkout => checkout_purchase(&api, &mut s.ops).await,
+        };
+        match done {
             Some(reference) => {
                 s.completed += 1;
                 s.references.push(reference);
@@ -279,7 +346,28 @@ struct Report {
     lifecycles_per_sec: f64,
     requests_per_sec: f64,
     operations: Vec<OpReport>,
+    checkout_phase: Option<PhaseReport>,
     get_phase: Option<OpReport>,
+}
+
+/// A phase of whole flows (Checkout purchases).
+#[derive(Serialize)]
+struct PhaseReport {
+    completed: u64,
+    failed: u64,
+    per_sec: f64,
+    operations: Vec<OpReport>,
+}
+
+/// The reports of the operations a phase made.
+fn op_reports(stats: &TaskStats, elapsed: f64) -> Vec<OpReport> {
+    stats
+        .ops
+        .iter()
+        .zip(OP_NAMES)
+        .filter(|(o, _)| o.count > 0)
+        .map(|(o, n)| o.report(n, elapsed))
+        .collect()
 }
 
 /// Flags and env vars win; the file is read only if one of them is missing.
@@ -334,11 +422,12 @@ async fn access_token(
 /// stats and the wall time, which includes lifecycles still finishing.
 async fn lifecycle_phase(
     api: &Arc<Api>,
+    flow: Flow,
     c: usize,
     d: Duration,
 ) -> anyhow::Result<(TaskStats, f64)> {
     let (started, deadline) = (Instant::now(), Instant::now() + d);
-    let tasks = (0..c).map(|_| tokio::spawn(lifecycle_task(api.clone(), deadline)));
+    let tasks = (0..c).map(|_| tokio::spawn(lifecycle_task(api.clone(), flow, deadline)));
     let tasks = try_join_all(tasks).await.context("a bench task panicked")?;
     let mut total = TaskStats::default();
     for t in tasks {
@@ -385,11 +474,24 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         token,
         key: creds.subscription_key,
         msn: creds.msn,
+        client_id: creds.client_id,
+        client_secret: creds.client_secret,
     });
     let duration = Duration::from_secs(a.duration);
 
-    let (mut total, elapsed) = lifecycle_phase(&api, c, duration).await?;
+    let (mut total, elapsed) = lifecycle_phase(&api, Flow::Epayment, c, duration).await?;
     let requests: u64 = total.ops.iter().map(|o| o.count).sum();
+    let checkout_phase = if a.skip_checkout_phase {
+        None
+    } else {
+        let (co, co_elapsed) = lifecycle_phase(&api, Flow::Checkout, c, duration).await?;
+        Some(PhaseReport {
+            completed: co.completed,
+            failed: co.failed,
+            per_sec: co.completed as f64 / co_elapsed,
+            operations: op_reports(&co, co_elapsed),
+        })
+    };
     let refs = std::mem::take(&mut total.references);
     let get_phase = if a.skip_get_phase || refs.is_empty() {
         None
@@ -406,12 +508,8 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         lifecycles_failed: total.failed,
         lifecycles_per_sec: total.completed as f64 / elapsed,
         requests_per_sec: requests as f64 / elapsed,
-        operations: total
-            .ops
-            .iter()
-            .zip(OP_NAMES)
-            .map(|(o, n)| o.report(n, elapsed))
-            .collect(),
+        operations: op_reports(&total, elapsed),
+        checkout_phase,
         get_phase,
     };
     if a.json {
@@ -441,6 +539,13 @@ fn print_text(r: &Report) {
     println!("requests/s:           {:.1}\n", r.requests_per_sec);
     println!("operation      count  errors     req/s    p50 ms    p99 ms    max ms");
     r.operations.iter().for_each(print_row);
+    if let Some(co) = &r.checkout_phase {
+        println!(
+            "\nCheckout phase ({} s): {} purchases ({} failed), {:.1} purchases/s",
+            r.duration_secs, co.completed, co.failed, co.per_sec
+        );
+        co.operations.iter().for_each(print_row);
+    }
     match &r.get_phase {
         None => println!("\nGET phase:            skipped"),
         Some(g) => {

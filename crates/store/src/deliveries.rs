@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{any::AnyRow, Row};
 
-use crate::{Db, WriteSet};
+use crate::{Backend, Db, WriteSet};
 
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
@@ -190,15 +190,30 @@ impl Db {
         lease_ms: i64,
     ) -> anyhow::Result<Vec<Claimed>> {
         let owner = uuid::Uuid::new_v4().to_string();
-        let mut w = WriteSet::new();
-        w.push(
-            "UPDATE deliveries SET lease_until = $1, lease_owner = $2 WHERE status = 'pending' AND lease_until < $3 \
+        const CLAIM: &str = "UPDATE deliveries SET lease_until = $1, lease_owner = $2 WHERE status = 'pending' AND lease_until < $3 \
              AND id IN (SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
              AND d.lease_until < $3 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.order_key = d.order_key \
-             AND e.seq < d.seq AND e.status = 'pending') ORDER BY d.next_attempt_at, d.seq LIMIT $4)",
-            vec![(now + lease_ms).into(), owner.clone().into(), now.into(), limit.into()],
-        );
-        self.write(w).await?;
+             AND e.seq < d.seq AND e.status = 'pending') ORDER BY d.next_attempt_at, d.seq LIMIT $4)";
+        if self.backend == Backend::Postgres {
+            // Planned for these values every time, outside the writer: a
+            // generic plan cached while the outbox was nearly empty scanned
+            // it once per row once it had grown, taking seconds and holding
+            // up every write queued behind it. The values are numbers and a
+            // UUID made here, so writing them into the text is safe.
+            let sql = CLAIM
+                .replace("$1", &(now + lease_ms).to_string())
+                .replace("$2", &format!("'{owner}'"))
+                .replace("$3", &now.to_string())
+                .replace("$4", &limit.to_string());
+            sqlx::raw_sql(&sql).execute(self.pool()).await?;
+        } else {
+            let mut w = WriteSet::new();
+            w.push(
+                CLAIM,
+                vec![(now + lease_ms).into(), owner.clone().into(), now.into(), limit.into()],
+            );
+            self.write(w).await?;
+        }
         let cols: String = COLUMNS
             .split(", ")
             .map(|c| format!("d.{c}"))
