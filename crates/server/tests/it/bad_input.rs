@@ -359,24 +359,10 @@ async fn a_name_that_resolves_to_a_refused_address_is_refused_at_send_time() {
     );
     for order in ["dns-office-1", "dns-metadata-1"] {
         let failed = crate::common::eventually("a refused callback attempt", || async {
-            let listing: Value = app
-                .client
-                .get(app.url(&format!("/sandbox/v1/deliveries?msn={}", app.merchant.msn)))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            listing["deliveries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|d| {
-                    d["url"].as_str().unwrap_or("").contains(order)
-                        && !d["attempts"].as_array().unwrap().is_empty()
-                })
-                .cloned()
+            app.deliveries().await.into_iter().find(|d| {
+                d["url"].as_str().unwrap_or("").contains(order)
+                    && !d["attempts"].as_array().unwrap().is_empty()
+            })
         })
         .await;
         let attempt = &failed["attempts"][0];

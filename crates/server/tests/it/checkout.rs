@@ -509,21 +509,10 @@ async fn a_failing_callback_receiver_gets_three_retries() {
         .iter()
         .all(|r| r.json()["reference"] == "checkout-retry-1"));
     let listing = crate::common::eventually("a failed checkout callback", || async {
-        let v: Value = app
-            .client
-            .get(app.url(&format!("/sandbox/v1/deliveries?msn={}", app.merchant.msn)))
-            .send()
+        app.deliveries()
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
+            .into_iter()
             .find(|d| d["kind"] == "checkout_callback" && d["status"] == "failed")
-            .cloned()
     })
     .await;
     assert_eq!(
