@@ -210,7 +210,12 @@ impl Db {
             let mut w = WriteSet::new();
             w.push(
                 CLAIM,
-                vec![(now + lease_ms).into(), owner.clone().into(), now.into(), limit.into()],
+                vec![
+                    (now + lease_ms).into(),
+                    owner.clone().into(),
+                    now.into(),
+                    limit.into(),
+                ],
             );
             self.write(w).await?;
         }
