@@ -36,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: MerchantCommand,
     },
+    /// Manage payment service providers (PSP API v3).
+    Psp {
+        #[command(subcommand)]
+        command: PspCommand,
+    },
     /// Run full ePayment lifecycles against a running server and report throughput.
     Bench(bench::Args),
     /// Drain a webhook outbox backlog in-process to a local receiver and report
@@ -112,6 +117,99 @@ enum MerchantCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum PspCommand {
+    /// Create a PSP with fresh keys, serving the merchants named.
+    Add {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
+        database_url: String,
+        #[arg(long)]
+        name: String,
+        /// The PSP id (the `PSP-ID` header); random 32 hex digits if not given.
+        #[arg(long)]
+        psp_id: Option<String>,
+        /// A merchant the PSP serves (repeatable).
+        #[arg(long = "msn")]
+        msns: Vec<String>,
+        /// Print exactly one JSON object with the keys.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List PSPs and the merchants they serve (never their secrets).
+    List {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
+        database_url: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let a PSP act for one more merchant.
+    Link {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
+        database_url: String,
+        #[arg(long)]
+        psp_id: String,
+        #[arg(long)]
+        msn: String,
+    },
+}
+
+/// The PSP id of the demo PSP: the one in the official PSP API guide's examples.
+const DEMO_PSP_ID: &str = "C948DFD1546347568874C4DDC93A2E3C";
+
+async fn psp_command(command: PspCommand) -> anyhow::Result<()> {
+    let open =
+        |url: String| async move { Db::connect(&url, DbOptions { max_connections: 2 }).await };
+    match command {
+        PspCommand::Add {
+            database_url,
+            name,
+            psp_id,
+            msns,
+            json,
+        } => {
+            let db = open(database_url).await?;
+            let creds = db
+                .create_psp(&name, psp_id.as_deref(), &msns, now_ms())
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string(&creds)?);
+            } else {
+                print_psp(&creds);
+            }
+        }
+        PspCommand::List { database_url, json } => {
+            let list = open(database_url).await?.list_psps().await?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else {
+                println!("{:<34} {:<38} {:<20} MSNS", "PSP_ID", "CLIENT_ID", "NAME");
+                for p in list {
+                    let msns = p.msns.join(",");
+                    println!("{:<34} {:<38} {:<20} {msns}", p.psp_id, p.client_id, p.name);
+                }
+            }
+        }
+        PspCommand::Link {
+            database_url,
+            psp_id,
+            msn,
+        } => {
+            open(database_url).await?.link_psp(&psp_id, &msn).await?;
+            println!("PSP {psp_id} now serves merchant {msn}");
+        }
+    }
+    Ok(())
+}
+
+fn print_psp(c: &vipps_store::psps::NewPspCredentials) {
+    println!("  name:                      {}", c.name);
+    println!("  PSP-ID:                    {}", c.psp_id);
+    println!("  client_id:                 {}", c.client_id);
+    println!("  client_secret:             {}", c.client_secret);
+    println!("  Ocp-Apim-Subscription-Key: {}", c.subscription_key);
+    println!("  serves MSNs:               {}", c.msns.join(", "));
+}
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -169,6 +267,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Psp { command } => psp_command(command).await,
         Command::Bench(args) => bench::run(args).await,
         Command::BenchDeliveries(args) => bench_deliveries::run(args).await,
     }
@@ -203,15 +302,33 @@ async fn ensure_demo_merchant(db: &Db, database_url: &str) -> anyhow::Result<()>
             let creds = db.create_merchant("Demo Shop", None, now_ms()).await?;
             println!("Created the demo merchant:");
             print_credentials(&creds);
-            if let Some(file) = sidecar {
-                save_privately(&file, &serde_json::to_string_pretty(&creds)?)?;
+            if let Some(file) = &sidecar {
+                save_privately(file, &serde_json::to_string_pretty(&creds)?)?;
+                println!("  (saved in {})", file.display());
+            }
+            let psp = db
+                .create_psp(
+                    "Demo PSP",
+                    Some(DEMO_PSP_ID),
+                    std::slice::from_ref(&creds.msn),
+                    now_ms(),
+                )
+                .await?;
+            println!("Created the demo PSP, serving the demo merchant:");
+            print_psp(&psp);
+            if let Some(file) = sidecar.as_ref().map(|f| f.with_file_name("demo-psp.json")) {
+                save_privately(&file, &serde_json::to_string_pretty(&psp)?)?;
                 println!("  (saved in {})", file.display());
             }
             return Ok(());
         }
     }
     match sidecar.filter(|f| f.exists()) {
-        Some(file) => println!("Demo merchant: its keys are saved in {}", file.display()),
+        Some(file) => println!(
+            "Demo merchant and PSP: their keys are saved in {} and {}",
+            file.display(),
+            file.with_file_name("demo-psp.json").display()
+        ),
         None => println!(
             "Merchants exist; `vipps-sandbox merchant list` shows them, `merchant add` makes one."
         ),

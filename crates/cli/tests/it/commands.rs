@@ -184,6 +184,11 @@ async fn two_processes_starting_on_an_empty_database_seed_one_demo_merchant() {
     let ((_a, printed_a), (_b, printed_b)) = (first.unwrap(), second.unwrap());
     let merchants = db.list_merchants().await.unwrap();
     assert_eq!(merchants.len(), 1, "{printed_a}\n---\n{printed_b}");
+    // The demo PSP, serving the demo merchant, comes with it, once.
+    let psps = db.list_psps().await.unwrap();
+    assert_eq!(psps.len(), 1, "{printed_a}\n---\n{printed_b}");
+    assert_eq!(psps[0].psp_id, "C948DFD1546347568874C4DDC93A2E3C");
+    assert_eq!(psps[0].msns, [merchants[0].msn.clone()]);
     let created = [&printed_a, &printed_b]
         .iter()
         .filter(|p| p.contains("Created the demo merchant"))
@@ -201,8 +206,19 @@ async fn a_later_start_says_where_the_demo_keys_are_without_printing_them() {
         &std::fs::read_to_string(dir.path().join("data/demo-merchant.json")).unwrap(),
     )
     .unwrap();
+    let psp: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("data/demo-psp.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(psp["psp_id"], "C948DFD1546347568874C4DDC93A2E3C");
+    assert_eq!(psp["msns"][0], saved["msn"]);
     let (_second, printed) = start_serving(&url);
     assert!(printed.contains("demo-merchant.json"), "{printed}");
+    assert!(printed.contains("demo-psp.json"), "{printed}");
+    assert!(
+        !printed.contains(psp["client_secret"].as_str().unwrap()),
+        "{printed}"
+    );
     let secret = saved["client_secret"].as_str().unwrap();
     assert!(!printed.contains(secret), "{printed}");
     #[cfg(unix)]
@@ -244,4 +260,106 @@ async fn listening_beyond_loopback_warns_that_the_console_is_open() {
     };
     assert!(warning_for("0.0.0.0:0").contains("/sandbox/v1"));
     assert!(!warning_for("127.0.0.1:0").contains("warning"));
+}
+
+#[tokio::test]
+async fn psp_add_json_prints_one_object_list_hides_secrets_and_link_adds_a_merchant() {
+    let database = TestDatabase::fresh().await;
+    let url = database.url();
+    for msn in ["654321", "765432"] {
+        run(&[
+            "merchant",
+            "add",
+            "--database-url",
+            url,
+            "--name",
+            "Shop",
+            "--msn",
+            msn,
+        ]);
+    }
+    let out = run(&[
+        "psp",
+        "add",
+        "--database-url",
+        url,
+        "--name",
+        "CI PSP",
+        "--psp-id",
+        "ABC123",
+        "--msn",
+        "654321",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("stdout is one JSON object");
+    let mut keys: Vec<_> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "client_id",
+            "client_secret",
+            "msns",
+            "name",
+            "psp_id",
+            "subscription_key"
+        ]
+    );
+    assert_eq!(v["psp_id"], "ABC123");
+    assert_eq!(v["msns"], serde_json::json!(["654321"]));
+
+    run(&[
+        "psp",
+        "link",
+        "--database-url",
+        url,
+        "--psp-id",
+        "ABC123",
+        "--msn",
+        "765432",
+    ]);
+    let list = run(&["psp", "list", "--database-url", url]);
+    assert!(
+        list.contains("ABC123") && list.contains("654321,765432"),
+        "{list}"
+    );
+    assert!(!list.contains(v["client_secret"].as_str().unwrap()));
+    assert!(!list.contains(v["subscription_key"].as_str().unwrap()));
+
+    // A taken id, an unknown merchant and an unknown PSP are refused.
+    for args in [
+        vec![
+            "psp",
+            "add",
+            "--database-url",
+            url,
+            "--name",
+            "X",
+            "--psp-id",
+            "ABC123",
+        ],
+        vec![
+            "psp",
+            "add",
+            "--database-url",
+            url,
+            "--name",
+            "X",
+            "--msn",
+            "111111",
+        ],
+        vec![
+            "psp",
+            "link",
+            "--database-url",
+            url,
+            "--psp-id",
+            "NOPE",
+            "--msn",
+            "654321",
+        ],
+    ] {
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+    }
 }
