@@ -15,8 +15,8 @@ pub mod epayment;
 mod fast_read;
 pub mod idempotency;
 pub mod merchants;
-pub mod psps;
 mod pg_batch;
+pub mod psps;
 pub mod requests;
 pub mod settings;
 #[cfg(feature = "test-support")]

@@ -72,7 +72,10 @@ impl Db {
             subscription_key: random_hex(16),
             msns: msns.to_vec(),
         };
-        anyhow::ensure!(is_psp_id(&creds.psp_id), "a PSP id is 1-64 letters and digits");
+        anyhow::ensure!(
+            is_psp_id(&creds.psp_id),
+            "a PSP id is 1-64 letters and digits"
+        );
         let mut w = WriteSet::new();
         w.push_checked(
             "INSERT INTO psps (psp_id, name, client_id, client_secret_hash, subscription_key_hash, created_at) \
@@ -100,10 +103,7 @@ impl Db {
 
     /// Lets PSP `psp_id` act for merchant `msn` (again is fine).
     pub async fn link_psp(&self, psp_id: &str, msn: &str) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.psp(psp_id).await?.is_some(),
-            "no PSP has id {psp_id}"
-        );
+        anyhow::ensure!(self.psp(psp_id).await?.is_some(), "no PSP has id {psp_id}");
         anyhow::ensure!(
             self.merchant_by_msn(msn).await?.is_some(),
             "no merchant has MSN {msn}"
@@ -114,11 +114,9 @@ impl Db {
     }
 
     pub async fn list_psps(&self) -> anyhow::Result<Vec<Psp>> {
-        let rows = sqlx::query(
-            "SELECT psp_id FROM psps ORDER BY created_at, psp_id",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query("SELECT psp_id FROM psps ORDER BY created_at, psp_id")
+            .fetch_all(self.pool())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             if let Some(p) = self.psp(&r.get::<String, _>(0)).await? {

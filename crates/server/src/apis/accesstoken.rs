@@ -12,7 +12,7 @@ use vipps_wire::accesstoken::{AccessTokenError, AccessTokenResponse};
 
 use crate::{
     kernel::{
-        auth::{client_credentials, gateway, header, key_fingerprint, ClientRefusal},
+        auth::{any_client, gateway, header, key_fingerprint, Client, ClientRefusal},
         request_log::MsnSlot,
         tokens::Claims,
     },
@@ -32,8 +32,8 @@ async fn get_token(
     slot: Option<axum::Extension<MsnSlot>>,
     h: HeaderMap,
 ) -> Response {
-    let m = match client_credentials(&st, &h).await {
-        Ok(m) => m,
+    let client = match any_client(&st, &h, true).await {
+        Ok(c) => c,
         Err(ClientRefusal::InvalidClient { given: false }) => {
             return invalid_client("The client_id and client_secret headers are required.")
         }
@@ -46,19 +46,24 @@ async fn get_token(
         .ok()
         .flatten()
         .unwrap_or_default();
-    if let Some(axum::Extension(slot)) = slot {
-        let _ = slot.0.set(m.msn.clone());
+    let (client_id, msn, psp) = match client {
+        Client::Merchant(m) => (m.client_id, m.msn, None),
+        Client::Psp(p) => (p.client_id, String::new(), Some(p.psp_id)),
+    };
+    if let Some(axum::Extension(slot)) = slot.filter(|_| !msn.is_empty()) {
+        let _ = slot.0.set(msn.clone());
     }
     let now = st.clock.now() / 1000;
     let ttl = st.cfg.token_ttl_secs;
     let claims = Claims {
         iss: format!("{}/accesstoken", st.cfg.public_url),
-        sub: m.client_id.clone(),
-        msn: m.msn.clone(),
+        sub: client_id,
+        msn,
         skh: key_fingerprint(key),
         iat: now,
         nbf: now,
         exp: now + ttl,
+        psp,
     };
     Json(AccessTokenResponse {
         token_type: "Bearer".into(),

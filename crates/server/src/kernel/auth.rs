@@ -95,36 +95,83 @@ impl ClientRefusal {
     }
 }
 
-/// The merchant whose client credentials are in `h`.
+/// Who client credentials belong to: a merchant, or a payment service
+/// provider (PSP API v3), which gets tokens with its own keys.
+pub enum Client {
+    Merchant(vipps_store::merchants::Merchant),
+    Psp(vipps_store::psps::Psp),
+}
+
+/// The merchant whose client credentials are in `h` (Checkout, which takes
+/// them instead of a token, is for merchants only).
 pub async fn client_credentials(
     st: &AppState,
     h: &HeaderMap,
 ) -> Result<vipps_store::merchants::Merchant, ClientRefusal> {
+    match any_client(st, h, false).await? {
+        Client::Merchant(m) => Ok(m),
+        Client::Psp(_) => Err(ClientRefusal::InvalidClient { given: true }),
+    }
+}
+
+/// The merchant or, when `psps` is set, the PSP whose client credentials are
+/// in `h`. A PSP's `Merchant-Serial-Number`, if sent, must be one it serves.
+pub async fn any_client(st: &AppState, h: &HeaderMap, psps: bool) -> Result<Client, ClientRefusal> {
     let single = |name| header(h, name).map_err(ClientRefusal::Repeated);
     let key = single("ocp-apim-subscription-key")?;
     let client_id = single("client_id")?;
     let secret = single("client_secret")?;
-    let msn = single("merchant-serial-number")?;
+    let msn = single("merchant-serial-number")?.filter(|m| !m.is_empty());
     let key = key
         .filter(|k| !k.is_empty())
         .ok_or(ClientRefusal::MissingKey)?;
     let (Some(client_id), Some(secret)) = (client_id, secret) else {
         return Err(ClientRefusal::InvalidClient { given: false });
     };
-    let merchant = st.db.merchant_by_client_id(client_id).await.map_err(|e| {
-        tracing::error!(error = %e, "reading a merchant failed");
+    let internal = |e: anyhow::Error| {
+        tracing::error!(error = %e, "reading client credentials failed");
         ClientRefusal::Internal
-    })?;
-    let m = merchant
-        .filter(|m| same(&m.client_secret_hash, &hash_secret(secret)))
+    };
+    let found = match st
+        .db
+        .merchant_by_client_id(client_id)
+        .await
+        .map_err(internal)?
+    {
+        Some(m) => Some((
+            m.client_secret_hash.clone(),
+            m.subscription_key_hash.clone(),
+            Client::Merchant(m),
+        )),
+        None if psps => st
+            .db
+            .psp_by_client_id(client_id)
+            .await
+            .map_err(internal)?
+            .map(|p| {
+                (
+                    p.client_secret_hash.clone(),
+                    p.subscription_key_hash.clone(),
+                    Client::Psp(p),
+                )
+            }),
+        None => None,
+    };
+    let (_, key_hash, client) = found
+        .filter(|(secret_hash, ..)| same(secret_hash, &hash_secret(secret)))
         .ok_or(ClientRefusal::InvalidClient { given: true })?;
-    if !same(&m.subscription_key_hash, &hash_secret(key)) {
+    if !same(&key_hash, &hash_secret(key)) {
         return Err(ClientRefusal::InvalidKey);
     }
-    if msn.is_some_and(|msn| !msn.is_empty() && msn != m.msn) {
+    let msn_fits = match (&client, msn) {
+        (_, None) => true,
+        (Client::Merchant(m), Some(msn)) => msn == m.msn,
+        (Client::Psp(p), Some(msn)) => p.msns.iter().any(|served| served == msn),
+    };
+    if !msn_fits {
         return Err(ClientRefusal::WrongMsn);
     }
-    Ok(m)
+    Ok(client)
 }
 
 /// Compares secrets without leaking through timing where they differ.

@@ -18,6 +18,10 @@ pub struct Claims {
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+    /// For a payment service provider's token: its PSP id (`msn` is then
+    /// empty, so merchant APIs refuse the token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psp: Option<String>,
 }
 
 pub struct TokenKeys {

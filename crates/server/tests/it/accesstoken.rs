@@ -181,3 +181,60 @@ async fn a_merchant_serial_number_header_of_another_merchant_is_403() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn a_psp_gets_a_token_with_its_own_keys_that_merchant_apis_refuse() {
+    let app = TestApp::spawn().await;
+    let psp = app
+        .db
+        .create_psp(
+            "Test PSP",
+            Some("C948DFD1546347568874C4DDC93A2E3C"),
+            std::slice::from_ref(&app.merchant.msn),
+            app.state.clock.now(),
+        )
+        .await
+        .unwrap();
+    let token_call = |msn: Option<&str>| {
+        let mut req = app
+            .client
+            .post(app.url("/accesstoken/get"))
+            .header("client_id", &psp.client_id)
+            .header("client_secret", &psp.client_secret)
+            .header("Ocp-Apim-Subscription-Key", &psp.subscription_key);
+        if let Some(msn) = msn {
+            req = req.header("Merchant-Serial-Number", msn);
+        }
+        req.send()
+    };
+    let r = token_call(Some(&app.merchant.msn)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let token = r.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // An MSN the PSP does not serve is the gateway's 403.
+    let other = app.new_merchant("Not served").await;
+    assert_eq!(token_call(Some(&other.msn)).await.unwrap().status(), 403);
+    // A PSP's token is no merchant's token.
+    let r = app
+        .client
+        .get(app.url("/epayment/v1/payments/psp-token-1"))
+        .bearer_auth(&token)
+        .header("Ocp-Apim-Subscription-Key", &psp.subscription_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Nor are its keys a merchant's for Checkout.
+    let r = app
+        .client
+        .get(app.url("/checkout/v3/session/psp-token-1"))
+        .header("client_id", &psp.client_id)
+        .header("client_secret", &psp.client_secret)
+        .header("Ocp-Apim-Subscription-Key", &psp.subscription_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
