@@ -665,6 +665,26 @@ async fn dynamic_options_come_from_the_merchant_and_fall_back_when_it_fails() {
         "no fallback to fixed options"
     );
     assert!(html.contains("HTTP 500"), "no reason given");
+
+    // Garbage, or options that break the rules, fall back the same way.
+    shop.answer(200);
+    shop.answer_raw("<html>not options</html>");
+    let html = submit_page(&app, &address).await.text().await.unwrap();
+    assert!(html.contains("posten-mailbox") && html.contains("Unreadable answer"));
+    shop.answer_json(
+        &json!([{"brand": "POSTEN", "type": "MAILBOX", "id": "x", "priority": -1,
+                              "isDefault": true, "amount": {"currency": "SEK", "value": 100}}]),
+    );
+    let html = submit_page(&app, &address).await.text().await.unwrap();
+    assert!(html.contains("posten-mailbox") && html.contains("Invalid options"));
+    // Every call was recorded.
+    let calls = app
+        .deliveries()
+        .await
+        .into_iter()
+        .filter(|d| d["kind"] == "checkout_logistics")
+        .count();
+    assert!(calls >= 4, "{calls} recorded calls");
 }
 
 #[tokio::test]
