@@ -8,6 +8,7 @@ pub mod epayment;
 pub mod ids;
 pub mod money;
 pub mod payer;
+pub mod psp;
 pub mod receipt;
 pub mod time_fmt;
 pub mod urls;
@@ -56,6 +57,18 @@ impl Lifecycle for ecom::Payment {
     }
 
     fn after(t: ecom::Transition) -> Self {
+        t.payment
+    }
+}
+
+impl Lifecycle for psp::Payment {
+    type Transition = psp::Transition;
+
+    fn expire_if_due(&self, now: Millis) -> Option<psp::Transition> {
+        psp::Payment::expire_if_due(self, now)
+    }
+
+    fn after(t: psp::Transition) -> Self {
         t.payment
     }
 }

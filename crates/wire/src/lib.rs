@@ -6,5 +6,6 @@ pub mod checkout;
 pub mod ecom;
 pub mod epayment;
 pub mod gateway;
+pub mod psp;
 pub mod receipt;
 pub mod webhooks;
