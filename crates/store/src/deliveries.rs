@@ -139,6 +139,11 @@ pub const KIND_ECOM_CALLBACK: &str = "ecom_callback";
 /// (docs/compatibility.md#checkout-v3-callback); `target_id` is the
 /// reference of the ePayment payment that carries the session.
 pub const KIND_CHECKOUT_CALLBACK: &str = "checkout_callback";
+/// A PSP v3 makePayment call: made at once while the payer waits
+/// (ACCEPTED), or through the outbox, one attempt, when the payer rejected
+/// or timed out; `target_id` is the payment's "<psp id>/<pspTransactionId>"
+/// and `Authorization` is its `makePaymentToken`, read when sending.
+pub const KIND_PSP_MAKE_PAYMENT: &str = "psp_make_payment";
 
 /// Appends one callback to a state change's write set: a POST of `body` to
 /// `url`. Rows with the same `order_key` are sent in `seq` order. The

@@ -16,6 +16,7 @@ mod fast_read;
 pub mod idempotency;
 pub mod merchants;
 mod pg_batch;
+pub mod psp;
 pub mod psps;
 pub mod requests;
 pub mod settings;
