@@ -21,7 +21,7 @@ use vipps_store::{
     clock::Clock,
     deliveries::{
         record_attempt, record_call, AttemptRecord, Claimed, Delivery, Faults, FinishedCall,
-        KIND_CHECKOUT_CALLBACK, KIND_ECOM_CALLBACK, KIND_WEBHOOK,
+        KIND_CHECKOUT_CALLBACK, KIND_ECOM_CALLBACK, KIND_PSP_MAKE_PAYMENT, KIND_WEBHOOK,
     },
     Db,
 };
@@ -264,6 +264,11 @@ impl Deliverer {
                     .and_then(|s| s.payment.checkout)
                     .map(|session| session.merchant.callback_authorization_token)
             }),
+            KIND_PSP_MAKE_PAYMENT => self
+                .db
+                .psp_payment(&d.msn, id)
+                .await
+                .map(|found| found.and_then(|s| s.payment.make_payment_token)),
             _ => return None,
         };
         token.unwrap_or_else(|e| {

@@ -10,6 +10,7 @@ pub mod ecom;
 pub mod epayment;
 pub mod health;
 pub mod order_management;
+pub mod psp;
 pub mod sandbox;
 pub mod webhooks;
 
@@ -47,6 +48,7 @@ pub const ERROR_FORMATS: Formats = &[
     ("/epayment/", epayment::problem::refused),
     ("/ecomm/", ecom::problem::refused),
     ("/checkout/", checkout::problem::refused),
+    ("/psp/", psp::problem::refused),
     ("/webhooks/", webhooks::refused),
     ("/sandbox/", epayment::problem::refused),
 ];
@@ -59,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(epayment::router())
         .merge(ecom::router())
         .merge(checkout::router())
+        .merge(psp::router())
         .merge(webhooks::router())
         .merge(sandbox::router())
 }
@@ -69,6 +72,7 @@ pub fn expiring() -> Vec<Sweep> {
         sweep_of::<epayment::service::Epayment>(),
         sweep_of::<ecom::service::Ecom>(),
         sweep_of::<checkout::service::Checkout>(),
+        sweep_of::<psp::service::Psp>(),
     ]
 }
 
@@ -76,4 +80,5 @@ pub fn expiring() -> Vec<Sweep> {
 pub const PAYER_FAMILIES: &[&dyn PayerFamily] = &[
     &Pages::<epayment::service::Epayment>(PhantomData),
     &Pages::<ecom::service::Ecom>(PhantomData),
+    &Pages::<psp::service::Psp>(PhantomData),
 ];

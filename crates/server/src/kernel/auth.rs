@@ -11,7 +11,7 @@ use vipps_domain::Msn;
 use vipps_store::hash_secret;
 use vipps_wire::gateway::GatewayError;
 
-use super::request_log::MsnSlot;
+use super::{request_log::MsnSlot, tokens::Claims};
 use crate::AppState;
 
 pub const MISSING_KEY: &str =
@@ -188,34 +188,45 @@ pub fn key_fingerprint(subscription_key: &str) -> String {
     hash_secret(subscription_key)[..16].to_owned()
 }
 
+/// The claims of the bearer token in `parts`, checked as the gateway does:
+/// a subscription key, a token we issued that is valid now, and the same
+/// key the token was issued for.
+// The refusal is the gateway's finished answer, as the extractors return it.
+#[allow(clippy::result_large_err)]
+fn gateway_claims(parts: &Parts, st: &AppState) -> Result<Claims, Response> {
+    let h = &parts.headers;
+    let key = header(h, "ocp-apim-subscription-key")
+        .map_err(repeated)?
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, MISSING_KEY))?;
+    // `Bearer` is case-sensitive at the real gateway.
+    let token = header(h, "authorization")
+        .map_err(repeated)?
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
+    let claims = st
+        .keys
+        .verify(token, st.clock.now() / 1000)
+        .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
+    if claims.skh != key_fingerprint(key) {
+        return Err(gateway(StatusCode::UNAUTHORIZED, INVALID_KEY));
+    }
+    Ok(claims)
+}
+
 impl FromRequestParts<AppState> for Merchant {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let h = &parts.headers;
-        let key = header(h, "ocp-apim-subscription-key")
-            .map_err(repeated)?
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, MISSING_KEY))?;
-        // `Bearer` is case-sensitive at the real gateway.
-        let token = header(h, "authorization")
-            .map_err(repeated)?
-            .and_then(|a| a.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
-        let claims = st
-            .keys
-            .verify(token, st.clock.now() / 1000)
-            .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
-        // Tokens name only merchants this sandbox created, whose MSNs are valid.
+        let claims = gateway_claims(parts, st)?;
+        // Tokens name only merchants this sandbox created, whose MSNs are
+        // valid; a PSP's token names none.
         let msn = Msn::parse(&claims.msn)
             .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
-        if claims.skh != key_fingerprint(key) {
-            return Err(gateway(StatusCode::UNAUTHORIZED, INVALID_KEY));
-        }
         // Every copy of the header must name the token's merchant.
-        for msn in h.get_all("merchant-serial-number").iter() {
+        for msn in parts.headers.get_all("merchant-serial-number").iter() {
             if msn.as_bytes() != claims.msn.as_bytes() {
                 return Err(gateway(StatusCode::FORBIDDEN, WRONG_MSN));
             }
@@ -227,5 +238,36 @@ impl FromRequestParts<AppState> for Merchant {
             msn,
             client_id: claims.sub,
         })
+    }
+}
+
+/// A payment service provider, authenticated by a token issued for its own
+/// keys. Which merchant it acts for (`Merchant-Serial-Number`) and whether
+/// it serves that merchant is the PSP API's to check, in its own format.
+#[derive(Debug, Clone)]
+pub struct PspToken {
+    pub psp_id: String,
+    pub client_id: String,
+}
+
+impl FromRequestParts<AppState> for PspToken {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let claims = gateway_claims(parts, st)?;
+        let psp_id = claims
+            .psp
+            .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
+        Ok(PspToken {
+            psp_id,
+            client_id: claims.sub,
+        })
+    }
+}
+
+/// Records the merchant a call acted for, once the API has checked it.
+pub fn record_msn(parts_extensions: &axum::http::Extensions, msn: &str) {
+    if let Some(slot) = parts_extensions.get::<MsnSlot>() {
+        let _ = slot.0.set(msn.to_owned());
     }
 }

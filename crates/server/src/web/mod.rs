@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/approve", post(pages::approve))
         .route("/app/reject", post(pages::reject))
         .route("/app/consent", post(pages::remove_consent))
+        .route("/app/3ds", get(pages::three_ds))
         .route("/qr/{file}", get(qr::image))
 }
 
@@ -55,6 +56,9 @@ struct Params {
     /// The express shipping option the payer picked.
     #[serde(rename = "shippingMethodId")]
     shipping_method_id: Option<String>,
+    /// The 3-D Secure operation a payer comes back through, and its result.
+    operation: Option<String>,
+    responsecode: Option<String>,
 }
 
 impl Params {

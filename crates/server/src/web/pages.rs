@@ -131,7 +131,7 @@ struct Status {
     description: Option<String>,
     state: &'static str,
     state_class: String,
-    message: &'static str,
+    message: String,
     good: bool,
     return_url: Option<String>,
     /// The token, when the payer may revoke an express consent here.
@@ -339,6 +339,8 @@ pub(super) async fn approve(
     let chosen = f.shipping_method_id.filter(|s| !s.trim().is_empty());
     let (p, code, decline, error) = match p.approve(&st, &phone, chosen.clone()).await {
         Approval::Approved(p) => return finish(&st, &*p).await,
+        Approval::Ended(p) => return status_page(&st, &*p, StatusCode::OK).await,
+        Approval::Redirect(url) => return redirect(&url),
         Approval::Declined(p, why) => (p, StatusCode::OK, Some(why), None),
         Approval::Refused(code, why) => {
             let p = current(&st, p.token()).await?;
@@ -352,6 +354,33 @@ pub(super) async fn approve(
     let merchant = merchant_name(&st, p.msn()).await?;
     let page = App::new(&*p, merchant, phone, decline).retry(&*p, chosen.as_deref(), error);
     Ok(render(code, &page))
+}
+
+/// Back from a card issuer's 3-D Secure page through one of the operation
+/// URLs of a PSP payment (`3dssuccess`, `3dscancel`, `3dsfailure`; success
+/// needs `responsecode=OK`).
+pub(super) async fn three_ds(
+    State(st): State<AppState>,
+    q: Result<Query<Params>, QueryRejection>,
+) -> Page {
+    let q = Params::query(q)?;
+    let p = by_token(&st, q.token()?).await?;
+    let success = q.operation.as_deref() == Some("3dssuccess")
+        && q.responsecode
+            .as_deref()
+            .is_none_or(|c| c.eq_ignore_ascii_case("OK"));
+    match p.three_ds_returned(&st, success).await {
+        Approval::Approved(p) => finish(&st, &*p).await,
+        Approval::Redirect(url) => redirect(&url),
+        Approval::Ended(p) | Approval::Declined(p, _) => {
+            status_page(&st, &*p, StatusCode::OK).await
+        }
+        Approval::Refused(code, _) => {
+            let p = current(&st, p.token()).await?;
+            status_page(&st, &*p, code).await
+        }
+        Approval::Failed(e) => Err(e.back_to(&*p)),
+    }
 }
 
 pub(super) async fn reject(

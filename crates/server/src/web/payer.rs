@@ -103,6 +103,21 @@ pub trait PayerPayment: Send + Sync {
         shipping_method_id: Option<String>,
     ) -> BoxFuture<'a, Approval>;
 
+    /// The payer is back from the card issuer's 3-D Secure page (through
+    /// one of the operation URLs a PSP payment hands out); `success` when
+    /// it came back through `3dssuccess` with `responsecode=OK`.
+    fn three_ds_returned<'a>(
+        &'a self,
+        _st: &'a AppState,
+        _success: bool,
+    ) -> BoxFuture<'a, Approval> {
+        Box::pin(async {
+            Approval::Failed(ErrorPage::bad_request(
+                "This payment has no 3-D Secure step",
+            ))
+        })
+    }
+
     /// The payer rejects it; returns it as it is afterwards.
     fn reject<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Paid, ErrorPage>>;
 
@@ -197,6 +212,11 @@ pub enum Approval {
     Approved(Paid),
     /// The payer's card was declined; the payment stays open.
     Declined(Paid, String),
+    /// The approval ended the payment without success; the page says why.
+    Ended(Paid),
+    /// The payer continues on another site first (a card issuer's 3-D
+    /// Secure page), which sends them back.
+    Redirect(String),
     /// The API refused it (`status`, why); the page reads the payment again
     /// and shows why beside its buttons while it is open.
     Refused(StatusCode, String),
@@ -217,7 +237,7 @@ pub struct ConsentRemoval {
 /// How a payment that is no longer open ended, in the payer's words.
 pub struct Ending {
     pub heading: &'static str,
-    pub message: &'static str,
+    pub message: String,
     pub good: bool,
     /// The state as the merchant's API reports it (`AUTHORIZED`, `RESERVE`…).
     pub state: &'static str,

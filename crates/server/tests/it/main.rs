@@ -18,6 +18,7 @@ mod epayment_errors;
 mod epayment_on_ecom;
 mod idempotency;
 mod inspection;
+mod psp;
 mod receiver;
 mod web;
 mod web_ecom;

@@ -107,7 +107,7 @@ impl PayerPayment for Payment {
         };
         Ending {
             heading,
-            message,
+            message: message.into(),
             good,
             state: self.state.as_str(),
         }

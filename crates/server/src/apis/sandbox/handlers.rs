@@ -13,11 +13,13 @@ use serde_json::json;
 use vipps_delivery::worker::validate_faults;
 use vipps_domain::{
     ecom::{EcomError, UnitSettings},
+    psp::PspError,
     time_fmt::rfc3339,
     Msn, Reference,
 };
 use vipps_store::{
     deliveries::{retry_now, Faults},
+    psps::is_psp_id,
     WriteError,
 };
 
@@ -28,6 +30,7 @@ use crate::{
             service::{reject_ecom, remove_consent},
         },
         epayment::problem::ApiProblem,
+        psp::problem::PspProblem,
     },
     kernel::{body::Body, problem::db_error, upkeep::upkeep},
     AppState,
@@ -236,4 +239,60 @@ fn known_order(msn: &str, order_id: &str) -> Result<(), EcomProblem> {
         (Some(_), Some(_)) => Ok(()),
         _ => Err(EcomError::unknown_order(order_id).into()),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PspSettings {
+    status_delay_seconds: Option<i64>,
+}
+
+/// `POST /sandbox/v1/psps/{pspId}/settings`: how long a PSP's
+/// `updatestatus` reports wait before they take effect, like the real
+/// API's nightly batch (0: at once; docs/compatibility.md#psp-v3-updatestatus).
+pub async fn psp_settings(
+    State(st): State<AppState>,
+    Path(psp_id): Path<String>,
+    body: Body<PspProblem>,
+) -> Result<Response, PspProblem> {
+    let change: PspSettings = body.json()?;
+    let seconds = change
+        .status_delay_seconds
+        .filter(|s| (0..=7 * 24 * 3600).contains(s))
+        .ok_or_else(|| {
+            PspError::invalid_request("statusDelaySeconds must be 0 to 604800 (one week)")
+        })?;
+    if !is_psp_id(&psp_id) || !st.db.set_psp_status_delay(&psp_id, seconds * 1000).await? {
+        return Err(PspError::invalid_request(format!("No PSP has id {psp_id}")).into());
+    }
+    Ok(Json(json!({"pspId": psp_id, "statusDelaySeconds": seconds})).into_response())
+}
+
+/// `GET /sandbox/v1/psps/{pspId}/flags`: what a PSP reported that cannot
+/// be right — status reports about transactions it never initiated, and
+/// impossible reports about its payments.
+pub async fn psp_flags(
+    State(st): State<AppState>,
+    Path(psp_id): Path<String>,
+) -> Result<Response, PspProblem> {
+    if !is_psp_id(&psp_id) || st.db.psp(&psp_id).await?.is_none() {
+        return Err(PspError::invalid_request(format!("No PSP has id {psp_id}")).into());
+    }
+    let unknown = st.db.psp_unknown_reports(&psp_id, 500).await?;
+    let flagged: Vec<_> = st
+        .db
+        .psp_payments_of(&psp_id, 500)
+        .await?
+        .into_iter()
+        .filter(|s| !s.payment.flags.is_empty())
+        .map(|s| {
+            let p = s.payment;
+            json!({
+                "pspTransactionId": p.psp_transaction_id,
+                "msn": p.msn,
+                "flags": p.flags.iter().map(|f| json!({"at": rfc3339(f.at), "message": f.message})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"unknownTransactions": unknown, "flaggedPayments": flagged})).into_response())
 }

@@ -7,7 +7,7 @@ use axum::{
 
 use super::handlers::{
     advance, deliveries, ecom_reject, ecom_remove_consent, ecom_settings, get_clock, get_faults,
-    requests, retry, set_faults,
+    psp_flags, psp_settings, requests, retry, set_faults,
 };
 use crate::AppState;
 
@@ -31,4 +31,6 @@ pub fn router() -> Router<AppState> {
             "/sandbox/v1/merchants/{msn}/ecom/{order_id}/remove-consent",
             post(ecom_remove_consent),
         )
+        .route("/sandbox/v1/psps/{psp_id}/settings", post(psp_settings))
+        .route("/sandbox/v1/psps/{psp_id}/flags", get(psp_flags))
 }
