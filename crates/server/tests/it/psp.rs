@@ -830,3 +830,20 @@ async fn skip_landing_page_puts_the_payment_in_the_phones_inbox_and_is_app_gives
         .unwrap()
         .starts_with("vippsMT://?token="));
 }
+
+#[tokio::test]
+async fn two_approvals_racing_send_one_make_payment() {
+    let t = PspTest::start().await;
+    // A slow PSP keeps the first call open while the second approval arrives.
+    t.endpoint.delay(300);
+    let token = t.init("tx-race-1", 1_000).await;
+    let (a, b) = tokio::join!(
+        t.force_approve("tx-race-1", &token),
+        t.force_approve("tx-race-1", &token)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 400]);
+    assert_eq!(t.make_payments().len(), 1);
+    assert_eq!(log_of(&t.details("tx-race-1").await), ["RESERVED:true"]);
+}
