@@ -33,6 +33,17 @@ use vipps_domain::{ecom, ids::normalise_phone};
 use self::payer::Paid;
 use crate::{apis::PAYER_FAMILIES, AppState};
 
+/// Where a payment's payer starts: the landing page, or with `isApp` the
+/// test environment's deeplink into the app (eCom `url`, PSP
+/// `vippsRedirectUrl`).
+pub fn payer_entry_url(public_url: &str, token: &str, is_app: bool) -> String {
+    if is_app {
+        format!("vippsMT://?token={token}")
+    } else {
+        format!("{public_url}/landing?token={token}")
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))

@@ -145,6 +145,19 @@ impl PspTest {
             .unwrap()
     }
 
+    /// What the sandbox flagged about the PSP's reports.
+    async fn flags(&self) -> Value {
+        let r = self
+            .app
+            .client
+            .get(self.app.url(&format!("/sandbox/v1/psps/{PSP_ID}/flags")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
     /// The makePayment calls the PSP received so far.
     fn make_payments(&self) -> Vec<Received> {
         self.endpoint
@@ -716,16 +729,7 @@ async fn psps_and_merchants_of_one_psp_are_isolated() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(log_of(&t.details("tx-iso-1").await), Vec::<String>::new());
-    let flags: Value = t
-        .app
-        .client
-        .get(t.app.url(&format!("/sandbox/v1/psps/{PSP_ID}/flags")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let flags = t.flags().await;
     assert_eq!(
         flags["unknownTransactions"][0]["pspTransactionId"],
         "tx-iso-1"
@@ -748,16 +752,7 @@ async fn unknown_ids_and_impossible_amounts_are_accepted_and_flagged() {
         ]))
         .await;
     assert_eq!(r.status(), 200);
-    let flags: Value = t
-        .app
-        .client
-        .get(t.app.url(&format!("/sandbox/v1/psps/{PSP_ID}/flags")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let flags = t.flags().await;
     assert_eq!(
         flags["unknownTransactions"][0]["pspTransactionId"],
         "never-initiated"

@@ -31,6 +31,7 @@ use crate::{
         problem::{db_error, raw},
         versioned,
     },
+    web::payer_entry_url,
     AppState,
 };
 
@@ -42,15 +43,6 @@ fn json_ok<T: serde::Serialize>(body: &T) -> Response {
         JSON_UTF8,
         serde_json::to_string(body).expect("serialises"),
     )
-}
-
-/// The payer's way in: the landing page, or with `isApp` a test-environment deeplink.
-fn payer_url(public: &str, p: &Payment) -> String {
-    if p.is_app {
-        format!("vippsMT://?token={}", p.token)
-    } else {
-        format!("{public}/landing?token={}", p.token)
-    }
 }
 
 /// `POST /ecomm/v2/payments`. Not idempotent by design: a repeated orderId
@@ -79,7 +71,7 @@ pub async fn initiate(
     }
     Ok(json_ok(&wire::InitiateResponse {
         order_id: p.order_id.clone(),
-        url: payer_url(&st.cfg.public_url, &p),
+        url: payer_entry_url(&st.cfg.public_url, &p.token, p.is_app),
     }))
 }
 

@@ -9,7 +9,7 @@ use axum::{
 };
 use vipps_delivery::guard::refused_literal;
 use vipps_domain::{
-    psp::{self, initiate::is_transaction_id, Payment, Phase, PspError},
+    psp::{self, initiate::is_transaction_id, Phase, PspError},
     urls, Millis,
 };
 use vipps_store::{psp::StoredPsp, random_hex, WriteError};
@@ -28,6 +28,7 @@ use crate::{
         problem::{db_error, raw, ApiError},
         versioned,
     },
+    web::payer_entry_url,
     AppState,
 };
 
@@ -101,15 +102,6 @@ fn psp_and_merchant(
     Ok((psp_id.to_owned(), msn.to_owned()))
 }
 
-/// The payer's way in: the landing page, or with `isApp` a test-environment deeplink.
-fn payer_url(public: &str, p: &Payment) -> String {
-    if p.is_app {
-        format!("vippsMT://?token={}", p.token)
-    } else {
-        format!("{public}/landing?token={}", p.token)
-    }
-}
-
 /// `POST /psp/v3/psppayments/init`.
 pub async fn initiate(
     State(st): State<AppState>,
@@ -153,7 +145,7 @@ pub async fn initiate(
     Ok(json_ok(&wire::PaymentInitiationRepresentation {
         psp_transaction_id: p.psp_transaction_id.clone(),
         merchant_order_id: p.merchant_order_id.clone(),
-        vipps_redirect_url: payer_url(&st.cfg.public_url, &p),
+        vipps_redirect_url: payer_entry_url(&st.cfg.public_url, &p.token, p.is_app),
     }))
 }
 
