@@ -157,6 +157,10 @@ pub struct Payment {
     /// the hosted checkout: it follows the payment's state from here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout: Option<Box<crate::checkout::Session>>,
+    /// The receipt sent with create (Order Management's model), which is
+    /// the order's receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<crate::receipt::Receipt>,
 }
 
 /// The outcome of an operation: the payment after it and the events appended.

@@ -7,6 +7,7 @@ pub mod ecom;
 pub mod epayment;
 pub mod ids;
 pub mod money;
+pub mod order_management;
 pub mod payer;
 pub mod psp;
 pub mod receipt;

@@ -15,6 +15,7 @@ pub mod epayment;
 mod fast_read;
 pub mod idempotency;
 pub mod merchants;
+pub mod order_management;
 mod pg_batch;
 pub mod psp;
 pub mod psps;

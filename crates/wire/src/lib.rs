@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod ecom;
 pub mod epayment;
 pub mod gateway;
+pub mod order_management;
 pub mod psp;
 pub mod receipt;
 pub mod webhooks;

@@ -130,22 +130,25 @@ impl NewPayment {
                 "A receipt is only supported for WALLET payments",
             ));
         }
-        if let Some(receipt) = self.receipt.clone() {
+        let mut receipt = None;
+        if let Some(sent) = self.receipt.clone() {
             let at = ReceiptPath::EPAYMENT;
             let checked =
-                receipt
-                    .validate(&at)
+                sent.validate(&at)
                     .and_then(|r| match r.expect_currency(amount.currency, &at) {
                         Some(wrong) => Err(vec![wrong]),
                         None => Ok(r),
                     });
-            if let Err(errors) = checked {
-                let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                return Err(PaymentError::field(
-                    "Invalid receipt",
-                    &errors[0].field,
-                    all.join("; "),
-                ));
+            match checked {
+                Ok(r) => receipt = Some(r),
+                Err(errors) => {
+                    let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    return Err(PaymentError::field(
+                        "Invalid receipt",
+                        &errors[0].field,
+                        all.join("; "),
+                    ));
+                }
             }
         }
         match (&self.return_url, user_flow) {
@@ -337,6 +340,7 @@ impl NewPayment {
             decline_reason: None,
             phone_submitted: false,
             checkout: None,
+            receipt,
         };
         let event = payment.event(EventName::Created, amount, now, None);
         Ok(Transition {

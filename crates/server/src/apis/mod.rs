@@ -49,6 +49,7 @@ pub const ERROR_FORMATS: Formats = &[
     ("/ecomm/", ecom::problem::refused),
     ("/checkout/", checkout::problem::refused),
     ("/psp/", psp::problem::refused),
+    ("/order-management/", order_management::problem::refused),
     ("/webhooks/", webhooks::refused),
     ("/sandbox/", epayment::problem::refused),
 ];
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .merge(ecom::router())
         .merge(checkout::router())
         .merge(psp::router())
+        .merge(order_management::router())
         .merge(webhooks::router())
         .merge(sandbox::router())
 }

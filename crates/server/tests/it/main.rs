@@ -18,6 +18,7 @@ mod epayment_errors;
 mod epayment_on_ecom;
 mod idempotency;
 mod inspection;
+mod order_management;
 mod psp;
 mod receiver;
 mod web;

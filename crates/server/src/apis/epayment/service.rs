@@ -81,6 +81,7 @@ pub fn persist_new(t: &Transition) -> WriteSet {
     let mut w = insert_payment(t);
     enqueue_events(&mut w, t, 1);
     crate::apis::checkout::service::enqueue_callback(&mut w, t);
+    crate::apis::order_management::service::receipt_of_new_payment(&mut w, &t.payment);
     w
 }
 
