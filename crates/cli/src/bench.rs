@@ -1,7 +1,8 @@
 //! `vipps-sandbox bench`: drive full ePayment lifecycles against a running
 //! server from many concurrent tasks, then Checkout purchases (create
-//! session → force approve → get session → capture), then hammer GET on the
-//! payments made, and report throughput and latency per operation.
+//! session → force approve → get session → capture), then PSP API v3
+//! payments (see `bench_psp`), then hammer GET on the payments made, and
+//! report throughput and latency per operation.
 
 use std::{
     path::PathBuf,
@@ -16,6 +17,8 @@ use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+use crate::bench_psp::{self, PspPhaseReport, PspSource};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -44,6 +47,18 @@ pub struct Args {
     /// Skip the Checkout phase (sessions bought through ePayment).
     #[arg(long)]
     skip_checkout_phase: bool,
+    /// Skip the PSP phase (PSP API v3: init → force approve, with the
+    /// makePayment call answered by this process → CAPTURED report → details).
+    #[arg(long)]
+    skip_psp_phase: bool,
+    /// PSP keys (as printed by `psp add --json`) for the PSP phase; defaults
+    /// to demo-psp.json beside --credentials.
+    #[arg(long)]
+    psp_credentials: Option<PathBuf>,
+    /// The server's database: the PSP phase then creates its own PSP there,
+    /// serving the bench merchant, instead of reading PSP keys.
+    #[arg(long)]
+    database_url: Option<String>,
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
@@ -85,9 +100,9 @@ enum Flow {
 }
 
 /// Latency (µs, successful requests only) and error count for one operation.
-struct OpStats {
+pub(crate) struct OpStats {
     hist: Histogram<u64>,
-    count: u64,
+    pub(crate) count: u64,
     errors: u64,
     /// One failure kept so a broken run says why instead of only how often.
     sample_error: Option<String>,
@@ -106,7 +121,7 @@ impl Default for OpStats {
 }
 
 impl OpStats {
-    fn record(&mut self, elapsed: Duration, outcome: Result<(), String>) {
+    pub(crate) fn record(&mut self, elapsed: Duration, outcome: Result<(), String>) {
         self.count += 1;
         match outcome {
             Ok(()) => self.hist.saturating_record(elapsed.as_micros() as u64),
@@ -117,7 +132,7 @@ impl OpStats {
         }
     }
 
-    fn merge(&mut self, other: OpStats) {
+    pub(crate) fn merge(&mut self, other: OpStats) {
         // Same bounds on both sides, so adding cannot fail.
         let _ = self.hist.add(&other.hist);
         self.count += other.count;
@@ -125,7 +140,7 @@ impl OpStats {
         self.sample_error = self.sample_error.take().or(other.sample_error);
     }
 
-    fn report(&self, name: &str, elapsed_secs: f64) -> OpReport {
+    pub(crate) fn report(&self, name: &str, elapsed_secs: f64) -> OpReport {
         let ms = |us: u64| (us as f64 / 10.0).round() / 100.0;
         OpReport {
             name: name.to_owned(),
@@ -202,7 +217,7 @@ impl Api {
 }
 
 /// reqwest's message stops at "error sending request"; the cause is in the chain.
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
@@ -323,7 +338,7 @@ async fn get_task(
 }
 
 #[derive(Serialize)]
-struct OpReport {
+pub(crate) struct OpReport {
     name: String,
     count: u64,
     per_sec: f64,
@@ -347,16 +362,17 @@ struct Report {
     requests_per_sec: f64,
     operations: Vec<OpReport>,
     checkout_phase: Option<PhaseReport>,
+    psp_phase: Option<PspPhaseReport>,
     get_phase: Option<OpReport>,
 }
 
-/// A phase of whole flows (Checkout purchases).
+/// A phase of whole flows (Checkout purchases, PSP payments).
 #[derive(Serialize)]
-struct PhaseReport {
-    completed: u64,
-    failed: u64,
-    per_sec: f64,
-    operations: Vec<OpReport>,
+pub(crate) struct PhaseReport {
+    pub(crate) completed: u64,
+    pub(crate) failed: u64,
+    pub(crate) per_sec: f64,
+    pub(crate) operations: Vec<OpReport>,
 }
 
 /// The reports of the operations a phase made.
@@ -492,6 +508,16 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
             operations: op_reports(&co, co_elapsed),
         })
     };
+    let psp_phase = if a.skip_psp_phase {
+        None
+    } else {
+        let default_file = a.credentials.with_file_name("demo-psp.json");
+        let source = PspSource {
+            database_url: a.database_url.as_deref(),
+            credentials: a.psp_credentials.as_deref().unwrap_or(&default_file),
+        };
+        Some(bench_psp::phase(&api.http, &base, &source, &api.msn, c, duration).await?)
+    };
     let refs = std::mem::take(&mut total.references);
     let get_phase = if a.skip_get_phase || refs.is_empty() {
         None
@@ -510,6 +536,7 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         requests_per_sec: requests as f64 / elapsed,
         operations: op_reports(&total, elapsed),
         checkout_phase,
+        psp_phase,
         get_phase,
     };
     if a.json {
@@ -523,6 +550,13 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         "{} of {started} lifecycles failed (more than 1%)",
         total.failed
     );
+    if let Some(p) = &report.psp_phase {
+        let (failed, started) = (p.phase.failed, p.phase.completed + p.phase.failed);
+        anyhow::ensure!(
+            started > 0 && failed * 100 <= started,
+            "{failed} of {started} PSP payments failed (more than 1%)"
+        );
+    }
     Ok(())
 }
 
@@ -545,6 +579,15 @@ fn print_text(r: &Report) {
             r.duration_secs, co.completed, co.failed, co.per_sec
         );
         co.operations.iter().for_each(print_row);
+    }
+    if let Some(p) = &r.psp_phase {
+        let (done, failed, per_sec) = (p.phase.completed, p.phase.failed, p.phase.per_sec);
+        println!(
+            "\nPSP phase ({} s):      {done} payments ({failed} failed), {per_sec:.1} payments/s, \
+             {} makePayment calls answered",
+            r.duration_secs, p.make_payment_calls
+        );
+        p.phase.operations.iter().for_each(print_row);
     }
     match &r.get_phase {
         None => println!("\nGET phase:            skipped"),

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_deliveries;
+mod bench_psp;
 
 use std::{
     net::{IpAddr, SocketAddr},
