@@ -56,6 +56,22 @@ impl Db {
         rows.iter().map(stored).collect()
     }
 
+    /// eCom payments the phone (an MSISDN) approved, newest first.
+    pub async fn ecom_payments_paid_by(
+        &self,
+        phone: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<StoredEcom>> {
+        let rows = sqlx::query(
+            "SELECT body, version FROM ecom_payments WHERE payer_phone = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(phone)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
     /// Payments still waiting for their payer whose window is over at
     /// `now`, in expiry order, starting after `after`.
     pub async fn ecom_payments_due_to_expire(
@@ -109,7 +125,7 @@ pub fn insert_ecom(p: &Payment) -> WriteSet {
     let mut w = WriteSet::new();
     w.push_checked(
         "INSERT INTO ecom_payments (msn, order_id, version, state, token, expires_at, created_at, body, \
-         customer_phone) VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+         customer_phone, payer_phone) VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         vec![
             p.msn.clone().into(),
             p.order_id.clone().into(),
@@ -119,6 +135,7 @@ pub fn insert_ecom(p: &Payment) -> WriteSet {
             p.created_at.into(),
             body(p).into(),
             p.mobile_number.as_deref().map(vipps_domain::ecom::msisdn).into(),
+            p.payer_phone.clone().into(),
         ],
     );
     w
@@ -128,7 +145,7 @@ pub fn insert_ecom(p: &Payment) -> WriteSet {
 pub fn update_ecom(p: &Payment, version: i64) -> WriteSet {
     let mut w = WriteSet::new();
     w.push_checked(
-        "UPDATE ecom_payments SET version = version + 1, state = $1, body = $2 \
+        "UPDATE ecom_payments SET version = version + 1, state = $1, body = $2, payer_phone = $6 \
          WHERE msn = $3 AND order_id = $4 AND version = $5",
         vec![
             p.state.as_str().into(),
@@ -136,6 +153,7 @@ pub fn update_ecom(p: &Payment, version: i64) -> WriteSet {
             p.msn.clone().into(),
             p.order_id.clone().into(),
             version.into(),
+            p.payer_phone.clone().into(),
         ],
     );
     w

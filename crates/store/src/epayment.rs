@@ -59,6 +59,18 @@ impl Db {
     }
 
     /// Payments pushed to a phone (PUSH_MESSAGE or a prefilled customer), newest first.
+    /// Payments the phone (an MSISDN) approved, newest first.
+    pub async fn payments_paid_by(&self, phone: &str, limit: i64) -> anyhow::Result<Vec<Stored>> {
+        let rows = sqlx::query(
+            "SELECT body, version FROM payments WHERE payer_phone = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(phone)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
     pub async fn payments_for_phone(&self, phone: &str, limit: i64) -> anyhow::Result<Vec<Stored>> {
         let rows = sqlx::query(
             "SELECT body, version FROM payments WHERE customer_phone = $1 ORDER BY created_at DESC LIMIT $2",
@@ -145,8 +157,8 @@ pub fn insert_payment(t: &Transition) -> WriteSet {
     let p = &t.payment;
     let mut w = WriteSet::new();
     w.push_checked(
-        "INSERT INTO payments (msn, reference, version, state, token, customer_phone, expires_at, created_at, body) \
-         VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        "INSERT INTO payments (msn, reference, version, state, token, customer_phone, expires_at, created_at, body, payer_phone) \
+         VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         vec![
             p.msn.clone().into(),
             p.reference.clone().into(),
@@ -156,6 +168,7 @@ pub fn insert_payment(t: &Transition) -> WriteSet {
             p.expires_at.into(),
             p.created_at.into(),
             body(p).into(),
+            p.payer_phone.clone().into(),
         ],
     );
     push_events(&mut w, p, &t.events);
@@ -167,7 +180,7 @@ pub fn update_payment(t: &Transition, version: i64) -> WriteSet {
     let p = &t.payment;
     let mut w = WriteSet::new();
     w.push_checked(
-        "UPDATE payments SET version = version + 1, state = $1, expires_at = $2, body = $3 \
+        "UPDATE payments SET version = version + 1, state = $1, expires_at = $2, body = $3, payer_phone = $7 \
          WHERE msn = $4 AND reference = $5 AND version = $6",
         vec![
             p.state.as_str().into(),
@@ -176,6 +189,7 @@ pub fn update_payment(t: &Transition, version: i64) -> WriteSet {
             p.msn.clone().into(),
             p.reference.clone().into(),
             version.into(),
+            p.payer_phone.clone().into(),
         ],
     );
     push_events(&mut w, p, &t.events);

@@ -7,6 +7,8 @@
 //!   payment's `url`) points: the payer enters (or confirms) a phone number;
 //! - `/app/pay?token=T&phone=P` is "the app": Approve or Reject;
 //! - `/app?phone=P` is a phone's inbox, where PUSH_MESSAGE payments wait;
+//! - `/app/orders?phone=P` is the phone's order history, with the category
+//!   and receipt each merchant attached (Order Management);
 //! - `/app/consent` lets the payer of an express payment revoke its consent;
 //! - `/qr/{token}.svg|png` is the QR code a QR-flow `redirectUrl` points at.
 //!
@@ -15,6 +17,7 @@
 //! `apis/<api>/payer.rs`. Forms are POST followed by a 303 redirect, so
 //! reloading a result page never repeats an approval.
 
+mod orders;
 mod pages;
 pub mod payer;
 mod qr;
@@ -54,6 +57,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/reject", post(pages::reject))
         .route("/app/consent", post(pages::remove_consent))
         .route("/app/3ds", get(pages::three_ds))
+        .route("/app/orders", get(orders::orders))
+        .route("/app/images/{msn}/{image_id}", get(orders::image))
         .route("/qr/{file}", get(qr::image))
 }
 

@@ -186,7 +186,7 @@ fn app_url(token: &str, phone: &str) -> String {
     format!("/app/pay?token={}&phone={}", encode(token), encode(phone))
 }
 
-fn timestamp(ms: Millis) -> String {
+pub(super) fn timestamp(ms: Millis) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| {

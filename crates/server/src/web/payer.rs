@@ -25,6 +25,12 @@ use crate::{
 pub trait PayerPayment: Send + Sync {
     fn token(&self) -> &str;
 
+    /// The order id Order Management data of the payment is filed under
+    /// (payment type `ECOM`); `None` where Order Management does not apply.
+    fn order_id(&self) -> Option<&str> {
+        None
+    }
+
     /// The merchant it is paid to.
     fn msn(&self) -> &str;
 
@@ -154,6 +160,14 @@ pub trait PayerFamily: Sync {
         phone: &'a str,
         limit: i64,
     ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>>;
+
+    /// The payments this phone approved (newest first, at most `limit`).
+    fn paid_by<'a>(
+        &'a self,
+        st: &'a AppState,
+        phone: &'a str,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>>;
 }
 
 /// A payment family whose payments the pages show: how they are found.
@@ -173,6 +187,16 @@ pub trait OnPayerPages: Family<Payment: PayerPayment + 'static> {
         phone: &str,
         limit: i64,
     ) -> impl Future<Output = anyhow::Result<Vec<Stored<Self::Payment>>>> + Send;
+
+    /// The payments a phone approved, newest first, as stored (none for a
+    /// family without an order history).
+    fn paid_by(
+        _st: &AppState,
+        _phone: &str,
+        _limit: i64,
+    ) -> impl Future<Output = anyhow::Result<Vec<Stored<Self::Payment>>>> + Send {
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// The [`PayerFamily`] of a family `F` that is [`OnPayerPages`].
@@ -203,6 +227,21 @@ impl<F: OnPayerPages> PayerFamily for Pages<F> {
                 .await
                 .map_err(Into::into)?;
             Ok(settled.into_iter().map(|p| Box::new(p) as Paid).collect())
+        })
+    }
+
+    fn paid_by<'a>(
+        &'a self,
+        st: &'a AppState,
+        phone: &'a str,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>> {
+        Box::pin(async move {
+            let listed = F::paid_by(st, phone, limit).await?;
+            Ok(listed
+                .into_iter()
+                .map(|s| Box::new(s.payment) as Paid)
+                .collect())
         })
     }
 }

@@ -505,3 +505,74 @@ async fn one_merchants_orders_and_images_are_out_of_anothers_reach() {
         "https://a.example/1"
     );
 }
+
+#[tokio::test]
+async fn the_payers_order_history_shows_each_orders_category_and_receipt() {
+    let app = TestApp::spawn().await;
+    let m = &app.merchant;
+    let mut body = create_body("om-history-1", 2000);
+    body["receipt"] = receipt();
+    assert_eq!(
+        app.post("/epayment/v1/payments", "create-om-history-1", body)
+            .await
+            .status(),
+        201
+    );
+    upload(&app, m, "shop-logo", &png(200)).await;
+    put_category(&app, m, "om-history-1",
+        json!({"category": "TICKET", "orderDetailsUrl": "https://shop.example/tickets/1", "imageId": "shop-logo"})).await;
+    // Not paid yet: not in the history.
+    let page = |phone: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(app.url(&format!("/app/orders?phone={phone}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    assert!(!page("4712345678").await.contains("om-history-1"));
+    app.approve("om-history-1").await;
+
+    let html = page("4712345678").await;
+    assert!(html.contains("om-history-1"), "{html}");
+    assert!(
+        html.contains("Ticket") && html.contains("https://shop.example/tickets/1"),
+        "{html}"
+    );
+    assert!(
+        html.contains("socks") && html.contains("2.5 KG × 4.00 NOK"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Home Delivery") && html.contains("(shipping)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("25 %") && html.contains("20.00 NOK"),
+        "{html}"
+    );
+    assert!(
+        html.contains("CODE 39") && html.contains("SC0527013501"),
+        "{html}"
+    );
+    let img = format!("/app/images/{}/shop-logo", m.msn);
+    assert!(html.contains(&img), "{html}");
+    let r = app.client.get(app.url(&img)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    // Another phone paid nothing.
+    assert!(!page("4798765432").await.contains("om-history-1"));
+    let r = app
+        .client
+        .get(app.url(&format!("/app/images/{}/nope", m.msn)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

@@ -76,6 +76,10 @@ impl PayerPayment for Payment {
         &self.token
     }
 
+    fn order_id(&self) -> Option<&str> {
+        Some(&self.order_id)
+    }
+
     fn msn(&self) -> &str {
         &self.msn
     }
@@ -275,5 +279,13 @@ impl OnPayerPages for Ecom {
         limit: i64,
     ) -> anyhow::Result<Vec<Stored<Payment>>> {
         st.db.ecom_payments_for_phone(phone, limit).await
+    }
+
+    async fn paid_by(
+        st: &AppState,
+        phone: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Stored<Payment>>> {
+        st.db.ecom_payments_paid_by(phone, limit).await
     }
 }

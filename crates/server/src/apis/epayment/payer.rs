@@ -42,6 +42,10 @@ impl PayerPayment for Payment {
         &self.token
     }
 
+    fn order_id(&self) -> Option<&str> {
+        Some(&self.reference)
+    }
+
     fn msn(&self) -> &str {
         &self.msn
     }
@@ -178,5 +182,13 @@ impl OnPayerPages for Epayment {
         limit: i64,
     ) -> anyhow::Result<Vec<Stored<Payment>>> {
         st.db.payments_for_phone(phone, limit).await
+    }
+
+    async fn paid_by(
+        st: &AppState,
+        phone: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Stored<Payment>>> {
+        st.db.payments_paid_by(phone, limit).await
     }
 }
