@@ -576,3 +576,22 @@ async fn the_payers_order_history_shows_each_orders_category_and_receipt() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn two_receipts_racing_for_one_order_store_one() {
+    let app = TestApp::spawn().await;
+    let m = &app.merchant;
+    let mut other = receipt();
+    other["orderLines"][0]["name"] = json!("gloves");
+    let (a, b) = tokio::join!(
+        post_receipt(&app, m, "om-race-1", receipt()),
+        post_receipt(&app, m, "om-race-1", other)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409]);
+    let order: Value = get_order(&app, m, "om-race-1").await.json().await.unwrap();
+    let name = order["receipt"]["orderLines"][0]["name"].as_str().unwrap();
+    let winner = if a.status() == 201 { "socks" } else { "gloves" };
+    assert_eq!(name, winner);
+}
