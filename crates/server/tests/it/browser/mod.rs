@@ -9,6 +9,7 @@
 
 mod checkout;
 mod payer;
+mod psp;
 
 use std::{
     path::PathBuf,
