@@ -501,7 +501,10 @@ async fn a_failing_callback_receiver_gets_three_retries() {
     let r = create_session(&app, &session_body("checkout-retry-1", 10_000, &callback)).await;
     assert_eq!(r.status(), 200);
     assert_eq!(force_approve(&app, "checkout-retry-1").await.status(), 200);
-    for _ in 0..3 {
+    // Each retry is due seconds after the attempt before it on the sandbox
+    // clock: wait for each attempt, then move the clock past the next one.
+    for attempt in 1..=3 {
+        shop.wait_for(attempt).await;
         app.advance_clock(10).await;
     }
     let got = shop.wait_for(4).await;
