@@ -23,7 +23,7 @@ use vipps_store::{
         record_attempt, record_call, AttemptRecord, Claimed, Delivery, Faults, FinishedCall,
         KIND_CHECKOUT_CALLBACK, KIND_ECOM_CALLBACK, KIND_PSP_MAKE_PAYMENT, KIND_WEBHOOK,
     },
-    Db,
+    Db, WriteSet,
 };
 
 use crate::{guard, http, schedule, signing};
@@ -329,6 +329,16 @@ impl Deliverer {
     /// delivery with its one attempt, so it is inspected like every other
     /// outgoing call. Up to 1 MiB of the answer is returned.
     pub async fn call_now(&self, call: Call) -> http::Exchange {
+        let (x, record) = self.call_unrecorded(call).await;
+        if let Err(e) = self.db.write(record).await {
+            tracing::warn!(error = %e, "call not recorded");
+        }
+        x
+    }
+
+    /// [`Deliverer::call_now`] without writing the record: the caller
+    /// commits it with whatever the answer changes, in one write.
+    pub async fn call_unrecorded(&self, call: Call) -> (http::Exchange, WriteSet) {
         let target = urls::parse_target(&call.url).ok_or("invalid url");
         let target = target.and_then(|url| {
             match guard::refused_literal(&url, self.cfg.allow_private_targets) {
@@ -382,10 +392,8 @@ impl Deliverer {
             order_key: &call.order_key,
             body: call.body.as_deref().unwrap_or_default(),
         };
-        if let Err(e) = self.db.write(record_call(&row, &rec)).await {
-            tracing::warn!(error = %e, url = %call.url, "call not recorded");
-        }
-        x
+        let record = record_call(&row, &rec);
+        (x, record)
     }
 
     /// How long one attempt of this kind of row may take.

@@ -243,6 +243,20 @@ async fn reserve_capture_refund_with_the_token_sent_to_the_psp() {
 
     let d = t.details("tx-flow-1").await;
     assert_eq!(log_of(&d), ["RESERVED:true"]);
+    // The call is inspected like every outgoing call, with the PSP's answer.
+    let listed = t.app.deliveries().await;
+    let made = listed
+        .iter()
+        .find(|d| d["kind"] == "psp_make_payment")
+        .expect("the makePayment call is listed");
+    assert_eq!(made["status"], "delivered", "{made}");
+    assert!(
+        made["attempts"][0]["response"]
+            .as_str()
+            .unwrap()
+            .contains("OK"),
+        "{made}"
+    );
     assert_eq!(d["transactionSummary"]["remainingAmountToCapture"], 10_000);
 
     let r = t

@@ -154,9 +154,10 @@ async fn make_payment_round(st: &AppState, p: Payment) -> Result<Payment, PspPro
     let Phase::AwaitingPsp { since, .. } = p.phase else {
         return Ok(p);
     };
-    let x = st
+    // The call's record commits with the answer: one write, not two.
+    let (x, record) = st
         .deliverer
-        .call_now(Call {
+        .call_unrecorded(Call {
             kind: KIND_PSP_MAKE_PAYMENT,
             msn: p.msn.clone(),
             method: reqwest::Method::POST,
@@ -176,11 +177,16 @@ async fn make_payment_round(st: &AppState, p: Payment) -> Result<Payment, PspPro
     let key = p.key();
     versioned::transact::<Psp, _, _>(st, &p.msn, &key, |cur, now| {
         let s = cur.ok_or_else(|| unknown(&key))?;
-        match s.payment.answered(since, &answer, now) {
-            Some(t) => Ok((persist(&t, s.version), t.payment)),
+        let mut w = record.clone();
+        let out = match s.payment.answered(since, &answer, now) {
+            Some(t) => {
+                w.extend(persist(&t, s.version));
+                t.payment
+            }
             // Too late: the payment moved on without this answer.
-            None => Ok((WriteSet::new(), s.payment.clone())),
-        }
+            None => s.payment.clone(),
+        };
+        Ok((w, out))
     })
     .await
 }
