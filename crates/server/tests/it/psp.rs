@@ -12,6 +12,41 @@ use crate::{
 
 const PSP_ID: &str = "C948DFD1546347568874C4DDC93A2E3C";
 
+/// A token for `psp`'s own keys.
+pub async fn psp_token(app: &TestApp, psp: &NewPspCredentials) -> String {
+    let r = app
+        .client
+        .post(app.url("/accesstoken/get"))
+        .header("client_id", &psp.client_id)
+        .header("client_secret", &psp.client_secret)
+        .header("Ocp-Apim-Subscription-Key", &psp.subscription_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A PSP API call as `psp` acting for merchant `msn`.
+pub async fn psp_call(
+    app: &TestApp,
+    psp: &NewPspCredentials,
+    msn: &str,
+    method: Method,
+    path: &str,
+) -> RequestBuilder {
+    let token = psp_token(app, psp).await;
+    app.client
+        .request(method, app.url(path))
+        .bearer_auth(token)
+        .header("Ocp-Apim-Subscription-Key", &psp.subscription_key)
+        .header("Psp-Id", &psp.psp_id)
+        .header("Merchant-Serial-Number", msn)
+}
+
 struct PspTest {
     app: TestApp,
     psp: NewPspCredentials,
@@ -38,21 +73,7 @@ impl PspTest {
     }
 
     async fn token(&self, psp: &NewPspCredentials) -> String {
-        let r = self
-            .app
-            .client
-            .post(self.app.url("/accesstoken/get"))
-            .header("client_id", &psp.client_id)
-            .header("client_secret", &psp.client_secret)
-            .header("Ocp-Apim-Subscription-Key", &psp.subscription_key)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        r.json::<Value>().await.unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        psp_token(&self.app, psp).await
     }
 
     /// A call as `psp` for merchant `msn`.
@@ -63,14 +84,7 @@ impl PspTest {
         method: Method,
         path: &str,
     ) -> RequestBuilder {
-        let token = self.token(psp).await;
-        self.app
-            .client
-            .request(method, self.app.url(path))
-            .bearer_auth(token)
-            .header("Ocp-Apim-Subscription-Key", &psp.subscription_key)
-            .header("Psp-Id", &psp.psp_id)
-            .header("Merchant-Serial-Number", msn)
+        psp_call(&self.app, psp, msn, method, path).await
     }
 
     async fn call(&self, method: Method, path: &str) -> RequestBuilder {
@@ -182,7 +196,7 @@ fn report(id: &str, status: &str, amount: i64) -> Value {
 }
 
 /// The log's operations, newest first, as `OP:success`.
-fn log_of(details: &Value) -> Vec<String> {
+pub fn log_of(details: &Value) -> Vec<String> {
     details["transactionLogHistory"]
         .as_array()
         .unwrap()

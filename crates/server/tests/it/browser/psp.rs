@@ -15,7 +15,10 @@ use serde_json::{json, Value};
 use vipps_store::psps::NewPspCredentials;
 
 use super::{open, Browser, WIDTHS};
-use crate::common::TestApp;
+use crate::{
+    common::TestApp,
+    psp::{log_of, psp_call},
+};
 
 const PSP_ID: &str = "7D1C2E5B0A7F4E0C9B1A3D5F6E7C8B9A";
 
@@ -180,28 +183,7 @@ impl PspFlow {
 
     /// A PSP API call for the merchant, with the PSP's token and headers.
     async fn call(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let r = self
-            .app
-            .client
-            .post(self.app.url("/accesstoken/get"))
-            .header("client_id", &self.creds.client_id)
-            .header("client_secret", &self.creds.client_secret)
-            .header("Ocp-Apim-Subscription-Key", &self.creds.subscription_key)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let token = r.json::<Value>().await.unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        self.app
-            .client
-            .request(method, self.app.url(path))
-            .bearer_auth(token)
-            .header("Ocp-Apim-Subscription-Key", &self.creds.subscription_key)
-            .header("Psp-Id", &self.creds.psp_id)
-            .header("Merchant-Serial-Number", &self.app.merchant.msn)
+        psp_call(&self.app, &self.creds, &self.app.merchant.msn, method, path).await
     }
 
     /// The PSP's page the payer returns to after `id`.
@@ -251,22 +233,6 @@ impl PspFlow {
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()
     }
-}
-
-/// The log's operations, newest first, as `OP:success`.
-fn log_of(details: &Value) -> Vec<String> {
-    details["transactionLogHistory"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!(
-                "{}:{}",
-                e["operation"].as_str().unwrap(),
-                e["operationSuccess"]
-            )
-        })
-        .collect()
 }
 
 /// From the PSP's redirect URL through the landing page to Approve in the app.
