@@ -94,6 +94,8 @@ struct App {
     /// Why the last approval failed for another reason (e.g. shipping details).
     error: Option<String>,
     express: Option<Express>,
+    /// The card it will be charged to, when the payment decides it.
+    card: Option<String>,
     inbox: String,
 }
 
@@ -108,6 +110,7 @@ impl App {
             amount: p.amount(),
             description: p.description(),
             decline,
+            card: p.card(),
             error: None,
             express: p.express(None),
         }

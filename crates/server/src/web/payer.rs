@@ -51,6 +51,12 @@ pub trait PayerPayment: Send + Sync {
     /// The merchant's text about it.
     fn description(&self) -> Option<String>;
 
+    /// The card the payment will be charged to, as the app shows it, when
+    /// the payment decides it (a PSP payment's card follows its amount).
+    fn card(&self) -> Option<String> {
+        None
+    }
+
     /// The phone number the merchant pre-filled, or "".
     fn prefilled_phone(&self) -> String;
 

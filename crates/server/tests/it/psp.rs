@@ -228,6 +228,24 @@ async fn reserve_capture_refund_with_the_token_sent_to_the_psp() {
     assert!(d.get("transactionSummary").is_none());
     assert_eq!(log_of(&d), Vec::<String>::new());
 
+    // The app shows the card the amount stands for.
+    let app_page = t
+        .app
+        .client
+        .get(
+            t.app
+                .url(&format!("/app/pay?token={token}&phone=4712345678")),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        app_page.contains("Paying with Visa •••• 3500, expires 05/25"),
+        "{app_page}"
+    );
     assert_eq!(t.force_approve("tx-flow-1", &token).await.status(), 200);
     let calls = t.make_payments();
     assert_eq!(calls.len(), 1);

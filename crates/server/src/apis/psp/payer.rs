@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use futures::future::BoxFuture;
 use vipps_domain::{
-    psp::{Payment, Phase},
+    psp::{network_token, Payment, Phase},
     Currency, Millis, Money,
 };
 use vipps_store::Stored;
@@ -83,6 +83,26 @@ impl PayerPayment for Payment {
 
     fn description(&self) -> Option<String> {
         Some(self.payment_text.clone()).filter(|t| !t.is_empty())
+    }
+
+    /// The test card the amount stands for, as the app shows a card.
+    fn card(&self) -> Option<String> {
+        Some(match network_token(self.amount) {
+            Some(t) => {
+                let brand = if t.token_type == "MASTERCARD" {
+                    "Mastercard"
+                } else {
+                    "Visa"
+                };
+                format!(
+                    "{brand} •••• {}, expires {}/{}",
+                    &t.number[t.number.len() - 4..],
+                    t.expiry_month,
+                    &t.expiry_year[2..]
+                )
+            }
+            None => "a card that is not eligible for this payment".into(),
+        })
     }
 
     fn prefilled_phone(&self) -> String {
