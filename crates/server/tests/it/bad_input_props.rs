@@ -450,3 +450,143 @@ fn checkout_session_create_survives_any_value_in_any_field() {
         }
     });
 }
+
+/// An Order Management refusal: its problem body or the gateway's.
+fn check_order_management(
+    status: u16,
+    content_type: &str,
+    body: &Value,
+) -> Result<(), TestCaseError> {
+    prop_assert!(status < 500, "answered {status}: {body}");
+    if status >= 400 && !is_gateway(status, body) {
+        prop_assert_eq!(content_type, "application/json", "{}", body);
+        prop_assert!(
+            body["title"].is_string() && body["instance"].is_string(),
+            "{}",
+            body
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn order_management_receipt_survives_any_value_in_any_field() {
+    let h = Harness::new();
+    let template = json!({
+        "orderLines": [{"name": "socks", "id": "line-1", "totalAmount": 1000,
+            "totalAmountExcludingTax": 800, "totalTaxAmount": 200, "taxRate": 2500,
+            "unitInfo": {"unitPrice": 500, "quantity": "2", "quantityUnit": "PCS"},
+            "discount": 0, "productUrl": "https://shop.example/socks", "isReturn": false, "isShipping": false}],
+        "bottomLine": {"currency": "NOK", "tipAmount": 0, "posId": "pos-1",
+            "barcode": {"format": "EAN-13", "data": "5901234123457"}, "receiptNumber": "1"}
+    });
+    let paths = field_paths(
+        &template,
+        &[
+            "bottomLine.paymentSources.card",
+            "bottomLine.shippingInfo.amount",
+        ],
+    );
+    proptest!(config(), |(which in 0..paths.len(), fragment in hostile_json())| {
+        let order = format!("prop-om-{}", h.next_case());
+        let (status, content_type, answer) = h.send(
+            Method::POST,
+            &format!("/order-management/v2/ECOM/receipts/{order}"),
+            &[],
+            Some(with_field(&template, &paths[which], &fragment)),
+        );
+        check_order_management(status, &content_type, &answer)?;
+        if status >= 400 {
+            let (after, _, _) =
+                h.send(Method::GET, &format!("/order-management/v2/ECOM/{order}"), &[], None);
+            prop_assert_eq!(after, 404, "a refused receipt left something");
+        }
+    });
+}
+
+#[test]
+fn psp_init_survives_any_value_in_any_field() {
+    let h = Harness::new();
+    let (psp, token) = h.runtime.block_on(async {
+        let psp = h
+            .app
+            .db
+            .create_psp(
+                "Prop PSP",
+                None,
+                std::slice::from_ref(&h.app.merchant.msn),
+                h.app.state.clock.now(),
+            )
+            .await
+            .unwrap();
+        let token = crate::psp::psp_token(&h.app, &psp).await;
+        (psp, token)
+    });
+    let headers = vec![
+        ("Authorization", format!("Bearer {token}").into_bytes()),
+        (
+            "Ocp-Apim-Subscription-Key",
+            psp.subscription_key.clone().into_bytes(),
+        ),
+        ("Psp-Id", psp.psp_id.clone().into_bytes()),
+    ];
+    let template = json!({
+        "pspTransactionId": "template", "merchantOrderId": "template", "amount": 1000,
+        "currency": "NOK", "pspRedirectUrl": "https://psp.example/back",
+        "makePaymentUrl": "https://psp.example/makepayment", "makePaymentToken": "t",
+        "paymentText": "socks", "customerMobileNumber": "91234567", "isApp": false,
+        "skipLandingPage": false, "merchantAgreementUrl": "https://psp.example/agreement"
+    });
+    let paths = field_paths(&template, &[]);
+    proptest!(config(), |(which in 0..paths.len(), fragment in hostile_json())| {
+        let id = format!("prop-psp-{}", h.next_case());
+        let mut body = template.clone();
+        body["pspTransactionId"] = json!(id);
+        body["merchantOrderId"] = json!(id);
+        let (status, _, answer) = h.send(
+            Method::POST,
+            "/psp/v3/psppayments/init",
+            &headers,
+            Some(with_field(&body, &paths[which], &fragment)),
+        );
+        prop_assert!(status < 500, "answered {status}: {answer}");
+        if status >= 400 && !is_gateway(status, &answer) {
+            prop_assert!(answer[0]["errorCode"].is_string(), "{}", answer);
+            prop_assert!(answer[0]["contextId"].is_string(), "{}", answer);
+        }
+        if status >= 400 && paths[which][0] != "pspTransactionId" {
+            let (after, _, _) = h.send(
+                Method::GET,
+                &format!("/psp/v3/psppayments/{id}/details"),
+                &headers,
+                None,
+            );
+            prop_assert_eq!(after, 404, "a refused init left a payment");
+        }
+    });
+}
+
+#[test]
+fn any_order_management_or_psp_id_in_a_path_is_answered_below_500() {
+    let h = Harness::new();
+    proptest!(config(), |(id in hostile_segment())| {
+        for path in [
+            format!("/order-management/v2/ecom/{id}"),
+            format!("/order-management/v2/{id}/x"),
+            format!("/order-management/v3/categories/{id}"),
+            format!("/order-management/v3/categories?orderId={id}"),
+        ] {
+            let (status, content_type, answer) = h.send(Method::GET, &path, &[], None);
+            check_order_management(status, &content_type, &answer)?;
+        }
+        for path in [
+            format!("/app/orders?phone={id}"),
+            format!("/app/images/{id}/{id}"),
+            format!("/app/3ds?token={id}&operation=3dssuccess"),
+            format!("/sandbox/v1/psps/{id}/flags"),
+        ] {
+            let (status, _, answer) = h.send(Method::GET, &path, &[], None);
+            prop_assert!(status < 500, "{} answered {}: {}", path, status, answer);
+        }
+    });
+}
