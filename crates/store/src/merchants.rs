@@ -58,36 +58,77 @@ impl Db {
                 // Six digits: always a valid MSN (see vipps_domain::Msn).
                 None => rand::thread_rng().gen_range(100_000..1_000_000).to_string(),
             };
-            let creds = NewCredentials {
-                name: name.to_owned(),
-                msn: chosen,
-                client_id: uuid::Uuid::new_v4().to_string(),
-                client_secret: random_hex(24),
-                subscription_key: random_hex(16),
-            };
-            let mut w = WriteSet::new();
-            w.push_checked(
-                "INSERT INTO merchants (msn, name, client_id, client_secret_hash, subscription_key_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                vec![
-                    creds.msn.clone().into(),
-                    name.into(),
-                    creds.client_id.clone().into(),
-                    hash_secret(&creds.client_secret).into(),
-                    hash_secret(&creds.subscription_key).into(),
-                    now.into(),
-                ],
-            );
-            match self.write(w).await {
-                Ok(()) => return Ok(creds),
-                Err(WriteError::Conflict) if msn.is_none() => continue,
-                Err(WriteError::Conflict) => {
-                    anyhow::bail!("a merchant with MSN {} already exists", creds.msn)
-                }
-                Err(e) => return Err(e.into()),
+            match self.insert_merchant(name, &chosen, now).await? {
+                Some(creds) => return Ok(creds),
+                None if msn.is_none() => continue,
+                None => anyhow::bail!("a merchant with MSN {chosen} already exists"),
             }
         }
         anyhow::bail!("could not find a free merchant serial number")
+    }
+
+    /// A merchant with MSN `msn` and fresh credentials; `None` when the MSN
+    /// is taken.
+    pub async fn insert_merchant(
+        &self,
+        name: &str,
+        msn: &str,
+        now: i64,
+    ) -> anyhow::Result<Option<NewCredentials>> {
+        let creds = NewCredentials {
+            name: name.to_owned(),
+            msn: msn.to_owned(),
+            client_id: uuid::Uuid::new_v4().to_string(),
+            client_secret: random_hex(24),
+            subscription_key: random_hex(16),
+        };
+        let mut w = WriteSet::new();
+        w.push_checked(
+            "INSERT INTO merchants (msn, name, client_id, client_secret_hash, subscription_key_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            vec![
+                creds.msn.clone().into(),
+                name.into(),
+                creds.client_id.clone().into(),
+                hash_secret(&creds.client_secret).into(),
+                hash_secret(&creds.subscription_key).into(),
+                now.into(),
+            ],
+        );
+        match self.write(w).await {
+            Ok(()) => Ok(Some(creds)),
+            Err(WriteError::Conflict) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Forgets merchant `msn`'s payments of every API, their events,
+    /// idempotency records, order data, request log and deliveries, in one
+    /// transaction. The merchant, its keys, webhooks and settings stay.
+    pub async fn forget_merchant_data(&self, msn: &str) -> anyhow::Result<()> {
+        let mut w = WriteSet::new();
+        w.push(
+            "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE msn = $1)",
+            vec![msn.into()],
+        );
+        for sql in [
+            "DELETE FROM deliveries WHERE msn = $1",
+            "DELETE FROM payment_events WHERE msn = $1",
+            "DELETE FROM payments WHERE msn = $1",
+            "DELETE FROM idempotency WHERE msn = $1",
+            "DELETE FROM requests WHERE msn = $1",
+            "DELETE FROM ecom_payments WHERE msn = $1",
+            "DELETE FROM checkout_sessions WHERE msn = $1",
+            "DELETE FROM psp_payments WHERE msn = $1",
+            "DELETE FROM psp_unknown_reports WHERE msn = $1",
+            "DELETE FROM om_images WHERE msn = $1",
+            "DELETE FROM om_categories WHERE msn = $1",
+            "DELETE FROM om_categories_v3 WHERE msn = $1",
+            "DELETE FROM om_receipts WHERE msn = $1",
+        ] {
+            w.push(sql, vec![msn.into()]);
+        }
+        Ok(self.write(w).await?)
     }
 
     pub async fn list_merchants(&self) -> anyhow::Result<Vec<Merchant>> {

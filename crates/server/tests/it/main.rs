@@ -21,6 +21,7 @@ mod inspection;
 mod order_management;
 mod psp;
 mod receiver;
+mod sandbox_merchants;
 mod web;
 mod web_ecom;
 mod webhooks;

@@ -296,3 +296,69 @@ pub async fn psp_flags(
         .collect();
     Ok(Json(json!({"unknownTransactions": unknown, "flaggedPayments": flagged})).into_response())
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewMerchant {
+    name: Option<String>,
+    msn: Option<String>,
+}
+
+/// `POST /sandbox/v1/merchants`: a merchant with fresh keys, answered as
+/// `merchant add --json` prints it, so a test suite can make one per test.
+pub async fn create_merchant(
+    State(st): State<AppState>,
+    body: Body<ApiProblem>,
+) -> Result<Response, ApiProblem> {
+    let req: NewMerchant = body.json_or_default()?;
+    let name = req.name.unwrap_or_else(|| "Test merchant".into());
+    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(ApiProblem::bad_field(
+            "Invalid request",
+            "name",
+            "name must be 1-100 characters without control characters",
+        ));
+    }
+    let now = st.clock.now();
+    let creds = match req.msn {
+        Some(msn) => {
+            if Msn::parse(&msn).is_none() {
+                return Err(ApiProblem::bad_field(
+                    "Invalid request",
+                    "msn",
+                    "msn must be 5-6 digits",
+                ));
+            }
+            st.db
+                .insert_merchant(&name, &msn, now)
+                .await?
+                .ok_or_else(|| {
+                    ApiProblem::new(
+                        409,
+                        "Conflict",
+                        format!("A merchant with MSN {msn} already exists"),
+                    )
+                })?
+        }
+        None => st.db.create_merchant(&name, None, now).await?,
+    };
+    Ok((axum::http::StatusCode::CREATED, Json(creds)).into_response())
+}
+
+/// `DELETE /sandbox/v1/merchants/{msn}/data`: forgets the merchant's
+/// payments, order data, request log and deliveries; its keys, webhooks
+/// and settings stay.
+pub async fn forget_merchant_data(
+    State(st): State<AppState>,
+    Path(msn): Path<String>,
+) -> Result<Response, ApiProblem> {
+    if Msn::parse(&msn).is_none() || st.db.merchant_by_msn(&msn).await?.is_none() {
+        return Err(ApiProblem::new(
+            404,
+            "Not Found",
+            format!("No merchant has MSN {msn}"),
+        ));
+    }
+    st.db.forget_merchant_data(&msn).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}

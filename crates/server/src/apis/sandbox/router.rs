@@ -6,8 +6,9 @@ use axum::{
 };
 
 use super::handlers::{
-    advance, deliveries, ecom_reject, ecom_remove_consent, ecom_settings, get_clock, get_faults,
-    psp_flags, psp_settings, requests, retry, set_faults,
+    advance, create_merchant, deliveries, ecom_reject, ecom_remove_consent, ecom_settings,
+    forget_merchant_data, get_clock, get_faults, psp_flags, psp_settings, requests, retry,
+    set_faults,
 };
 use crate::AppState;
 
@@ -21,6 +22,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/sandbox/v1/merchants/{msn}/delivery-faults",
             get(get_faults).post(set_faults),
+        )
+        .route("/sandbox/v1/merchants", post(create_merchant))
+        .route(
+            "/sandbox/v1/merchants/{msn}/data",
+            axum::routing::delete(forget_merchant_data),
         )
         .route("/sandbox/v1/merchants/{msn}/settings", post(ecom_settings))
         .route(
