@@ -7,6 +7,8 @@
 //!   payment's `url`) points: the payer enters (or confirms) a phone number;
 //! - `/app/pay?token=T&phone=P` is "the app": Approve or Reject;
 //! - `/app?phone=P` is a phone's inbox, where PUSH_MESSAGE payments wait;
+//! - `/console` is the operator's console: merchants, PSPs, the clock,
+//!   the request log and deliveries;
 //! - `/app/orders?phone=P` is the phone's order history, with the category
 //!   and receipt each merchant attached (Order Management);
 //! - `/app/consent` lets the payer of an express payment revoke its consent;
@@ -17,6 +19,7 @@
 //! `apis/<api>/payer.rs`. Forms are POST followed by a 303 redirect, so
 //! reloading a result page never repeats an approval.
 
+mod console;
 mod orders;
 mod pages;
 pub mod payer;
@@ -58,6 +61,11 @@ pub fn router() -> Router<AppState> {
         .route("/app/consent", post(pages::remove_consent))
         .route("/app/3ds", get(pages::three_ds))
         .route("/app/orders", get(orders::orders))
+        .route("/console", get(console::overview))
+        .route("/console/clock", post(console::advance))
+        .route("/console/requests", get(console::requests))
+        .route("/console/deliveries", get(console::deliveries))
+        .route("/console/deliveries/{id}/retry", post(console::retry))
         .route("/app/images/{msn}/{image_id}", get(orders::image))
         .route("/qr/{file}", get(qr::image))
 }

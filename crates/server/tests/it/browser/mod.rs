@@ -8,6 +8,7 @@
 //! `VIPPS_SANDBOX_BROWSER_TESTS=required` (as `.ci/run` sets it).
 
 mod checkout;
+mod console;
 mod orders;
 mod payer;
 mod psp;
