@@ -6,7 +6,7 @@ mod bench_psp;
 
 use std::{
     net::{IpAddr, SocketAddr},
-    path::Path,
+    path::{Path, PathBuf},
     time::{Duration, SystemTime},
 };
 
@@ -26,6 +26,22 @@ const DEFAULT_DB: &str = "sqlite://data/sandbox.db";
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to stderr: `text` for people, `json` (one
+    /// object a line) for log collectors. `RUST_LOG` picks what is logged.
+    #[arg(
+        long,
+        global = true,
+        env = "VIPPS_SANDBOX_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -42,6 +58,9 @@ enum Command {
         #[command(subcommand)]
         command: PspCommand,
     },
+    /// Print the demo merchant's (and demo PSP's) keys again, as `export`
+    /// lines to paste into a shell.
+    Env(EnvArgs),
     /// Run full ePayment lifecycles against a running server and report throughput.
     Bench(bench::Args),
     /// Drain a webhook outbox backlog in-process to a local receiver and report
@@ -51,12 +70,14 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ServeArgs {
-    #[arg(long, env = "VIPPS_SANDBOX_LISTEN", default_value = "127.0.0.1:8080")]
+    /// IP:PORT or localhost:PORT; 0.0.0.0:PORT to be reached from other
+    /// machines (then also give --public-url).
+    #[arg(long, env = "VIPPS_SANDBOX_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
     listen: SocketAddr,
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
-    database_url: String,
+    #[command(flatten)]
+    database: DatabaseArg,
     /// Origin used in the URLs handed out (redirectUrl etc.); defaults to http://LISTEN.
-    #[arg(long, env = "VIPPS_SANDBOX_PUBLIC_URL")]
+    #[arg(long, env = "VIPPS_SANDBOX_PUBLIC_URL", value_parser = parse_public_url)]
     public_url: Option<String>,
     /// Access token lifetime in seconds.
     #[arg(long, env = "VIPPS_SANDBOX_TOKEN_TTL", default_value_t = 3600)]
@@ -81,6 +102,177 @@ struct ServeArgs {
     header_timeout: u64,
 }
 
+#[derive(clap::Args)]
+struct EnvArgs {
+    #[command(flatten)]
+    database: DatabaseArg,
+    /// The folder holding demo-merchant.json (and demo-psp.json); by default
+    /// the folder of the SQLite database.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The sandbox's address as clients reach it.
+    #[arg(long, env = "VIPPS_SANDBOX_PUBLIC_URL", default_value = "http://127.0.0.1:8080", value_parser = parse_public_url)]
+    base_url: String,
+}
+
+/// The database every command works on. `DATABASE_URL` is read only as a
+/// deprecated fallback (with a warning): it is usually a developer's own
+/// database, which must not quietly receive the sandbox's tables.
+#[derive(clap::Args)]
+struct DatabaseArg {
+    /// sqlite://path/to/file.db or postgres://user@host/db [default: sqlite://data/sandbox.db]
+    #[arg(long = "database-url", env = "VIPPS_SANDBOX_DATABASE_URL")]
+    url: Option<String>,
+}
+
+impl DatabaseArg {
+    /// The URL to use: the flag, `VIPPS_SANDBOX_DATABASE_URL`, the
+    /// deprecated `DATABASE_URL`, or the default file; a relative SQLite
+    /// path made absolute.
+    fn resolve(self) -> anyhow::Result<String> {
+        let url = match self.url {
+            Some(url) => url,
+            None => match std::env::var("DATABASE_URL") {
+                Ok(url) if !url.is_empty() => {
+                    eprintln!(
+                        "warning: using DATABASE_URL for the sandbox's database; it is \
+                         deprecated here: set VIPPS_SANDBOX_DATABASE_URL or pass --database-url"
+                    );
+                    url
+                }
+                _ => DEFAULT_DB.to_owned(),
+            },
+        };
+        absolute_sqlite_url(&url)
+    }
+}
+
+/// `sqlite://relative/file.db` becomes `sqlite:///current/dir/relative/file.db`;
+/// other URLs are returned as they are.
+fn absolute_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Ok(url.to_owned());
+    };
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    if path.is_empty() || path.contains(":memory:") || Path::new(path).is_absolute() {
+        return Ok(url.to_owned());
+    }
+    let dir = std::env::current_dir().context("cannot read the current directory")?;
+    let path = dir.join(path);
+    Ok(match query {
+        Some(q) => format!("sqlite://{}?{q}", path.display()),
+        None => format!("sqlite://{}", path.display()),
+    })
+}
+
+/// The file of a SQLite URL.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+}
+
+/// Where a database is, for messages: the SQLite file, or PostgreSQL's
+/// host, port and database (never the user or password).
+fn database_place(url: &str) -> String {
+    if let Some(file) = sqlite_file(url) {
+        return format!("SQLite file {}", file.display());
+    }
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!(
+            "PostgreSQL at {}:{}{}",
+            u.host_str().unwrap_or("localhost"),
+            u.port().unwrap_or(5432),
+            u.path()
+        ),
+        Err(_) => "the database".to_owned(),
+    }
+}
+
+/// Opens (creating and migrating) the database, naming it in any error.
+async fn open_database(url: &str, opts: DbOptions) -> anyhow::Result<Db> {
+    let place = database_place(url);
+    // A pool that cannot connect only says it timed out, after 10 s; a
+    // plain connection says why at once.
+    if let Some(why) = unreachable(url).await {
+        anyhow::bail!("cannot open the database ({place}): {why}");
+    }
+    Db::connect(url, opts)
+        .await
+        .with_context(|| format!("cannot open the database ({place})"))
+}
+
+/// Why a PostgreSQL server cannot be reached at all, if it cannot.
+async fn unreachable(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url)
+        .ok()
+        .filter(|u| u.scheme() != "sqlite")?;
+    // A Unix socket (no host, or `?host=/path`) is left to the driver.
+    if u.query_pairs().any(|(k, _)| k == "host") {
+        return None;
+    }
+    let host = u.host_str().filter(|h| !h.is_empty())?;
+    let port = u.port().unwrap_or(5432);
+    let attempt = tokio::net::TcpStream::connect((host, port));
+    match tokio::time::timeout(Duration::from_secs(3), attempt).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(format!("{host}:{port} cannot be reached: {e}")),
+        Err(_) => Some(format!("{host}:{port} does not answer")),
+    }
+}
+
+/// `IP:PORT`, or `HOST:PORT` such as `localhost:8080` (the first address
+/// the name resolves to, IPv4 preferred).
+fn parse_listen(given: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = given.parse() {
+        return Ok(addr);
+    }
+    use std::net::ToSocketAddrs;
+    let (host, port) = given
+        .rsplit_once(':')
+        .ok_or_else(|| format!("expected IP:PORT or localhost:PORT, got {given:?}"))?;
+    port.parse::<u16>()
+        .map_err(|_| format!("{port:?} is not a port number"))?;
+    let addrs: Vec<SocketAddr> = given
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host:?}: {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{host:?} resolves to no address"))
+}
+
+/// An absolute `http` or `https` origin (no path, query or fragment);
+/// returned without a trailing slash.
+fn parse_public_url(given: &str) -> Result<String, String> {
+    let bad = |why: &str| {
+        format!(
+            "{given:?} is not a usable public URL: {why} (expected e.g. http://192.168.1.20:8080)"
+        )
+    };
+    let url = reqwest::Url::parse(given).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("it must not hold a user or password"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("it must not have a path, query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 fn parse_host_override(given: &str) -> Result<(String, IpAddr), String> {
     let (name, address) = given
         .split_once('=')
@@ -99,8 +291,8 @@ fn parse_host_override(given: &str) -> Result<(String, IpAddr), String> {
 enum MerchantCommand {
     /// Create a merchant with fresh credentials.
     Add {
-        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
-        database_url: String,
+        #[command(flatten)]
+        database: DatabaseArg,
         #[arg(long)]
         name: String,
         #[arg(long)]
@@ -111,8 +303,8 @@ enum MerchantCommand {
     },
     /// List merchants (never their secrets).
     List {
-        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
-        database_url: String,
+        #[command(flatten)]
+        database: DatabaseArg,
         #[arg(long)]
         json: bool,
     },
@@ -122,8 +314,8 @@ enum MerchantCommand {
 enum PspCommand {
     /// Create a PSP with fresh keys, serving the merchants named.
     Add {
-        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
-        database_url: String,
+        #[command(flatten)]
+        database: DatabaseArg,
         #[arg(long)]
         name: String,
         /// The PSP id (the `PSP-ID` header); random 32 hex digits if not given.
@@ -138,15 +330,15 @@ enum PspCommand {
     },
     /// List PSPs and the merchants they serve (never their secrets).
     List {
-        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
-        database_url: String,
+        #[command(flatten)]
+        database: DatabaseArg,
         #[arg(long)]
         json: bool,
     },
     /// Let a PSP act for one more merchant.
     Link {
-        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DB)]
-        database_url: String,
+        #[command(flatten)]
+        database: DatabaseArg,
         #[arg(long)]
         psp_id: String,
         #[arg(long)]
@@ -158,17 +350,18 @@ enum PspCommand {
 const DEMO_PSP_ID: &str = "C948DFD1546347568874C4DDC93A2E3C";
 
 async fn psp_command(command: PspCommand) -> anyhow::Result<()> {
-    let open =
-        |url: String| async move { Db::connect(&url, DbOptions { max_connections: 2 }).await };
+    let open = |database: DatabaseArg| async move {
+        open_database(&database.resolve()?, DbOptions { max_connections: 2 }).await
+    };
     match command {
         PspCommand::Add {
-            database_url,
+            database,
             name,
             psp_id,
             msns,
             json,
         } => {
-            let db = open(database_url).await?;
+            let db = open(database).await?;
             let creds = db
                 .create_psp(&name, psp_id.as_deref(), &msns, now_ms())
                 .await?;
@@ -178,8 +371,8 @@ async fn psp_command(command: PspCommand) -> anyhow::Result<()> {
                 print_psp(&creds);
             }
         }
-        PspCommand::List { database_url, json } => {
-            let list = open(database_url).await?.list_psps().await?;
+        PspCommand::List { database, json } => {
+            let list = open(database).await?.list_psps().await?;
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else {
@@ -191,11 +384,11 @@ async fn psp_command(command: PspCommand) -> anyhow::Result<()> {
             }
         }
         PspCommand::Link {
-            database_url,
+            database,
             psp_id,
             msn,
         } => {
-            open(database_url).await?.link_psp(&psp_id, &msn).await?;
+            open(database).await?.link_psp(&psp_id, &msn).await?;
             println!("PSP {psp_id} now serves merchant {msn}");
         }
     }
@@ -219,20 +412,28 @@ fn now_ms() -> i64 {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.log_format);
     owner_only_files();
-    match Cli::parse().command {
+    match run(cli.command).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: what failed and why (`{:#}` joins the causes).
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => serve(args).await,
+        Command::Env(args) => print_env(args),
         Command::Merchant {
             command:
                 MerchantCommand::Add {
-                    database_url,
+                    database,
                     name,
                     msn,
                     json,
@@ -244,7 +445,7 @@ async fn main() -> anyhow::Result<()> {
                     "an MSN is 5 or 6 digits"
                 );
             }
-            let db = Db::connect(&database_url, DbOptions { max_connections: 2 }).await?;
+            let db = open_database(&database.resolve()?, DbOptions { max_connections: 2 }).await?;
             let creds = db.create_merchant(&name, msn.as_deref(), now_ms()).await?;
             if json {
                 println!("{}", serde_json::to_string(&creds)?);
@@ -254,9 +455,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Merchant {
-            command: MerchantCommand::List { database_url, json },
+            command: MerchantCommand::List { database, json },
         } => {
-            let db = Db::connect(&database_url, DbOptions { max_connections: 2 }).await?;
+            let db = open_database(&database.resolve()?, DbOptions { max_connections: 2 }).await?;
             let list = db.list_merchants().await?;
             if json {
                 println!("{}", serde_json::to_string(&list)?);
@@ -286,11 +487,9 @@ fn print_credentials(c: &vipps_store::merchants::NewCredentials) {
 /// hashed, so they are printed once and kept in a file beside a SQLite
 /// database (readable only by the owner) so a restart does not lose them;
 /// later starts say where that file is, without printing the secrets again.
-async fn ensure_demo_merchant(db: &Db, database_url: &str) -> anyhow::Result<()> {
-    let sidecar = database_url
-        .strip_prefix("sqlite://")
-        .map(|p| p.split('?').next().unwrap_or(p))
-        .and_then(|p| Path::new(p).parent().map(|d| d.join("demo-merchant.json")));
+async fn ensure_demo_merchant(db: &Db, database_url: &str, base_url: &str) -> anyhow::Result<()> {
+    let sidecar =
+        sqlite_file(database_url).and_then(|p| p.parent().map(|d| d.join("demo-merchant.json")));
     if db.list_merchants().await?.is_empty() {
         // Processes starting together on one empty database race here: only
         // the one whose marker is stored seeds the demo merchant.
@@ -321,18 +520,116 @@ async fn ensure_demo_merchant(db: &Db, database_url: &str) -> anyhow::Result<()>
                 save_privately(&file, &serde_json::to_string_pretty(&psp)?)?;
                 println!("  (saved in {})", file.display());
             }
+            let merchant = serde_json::to_value(&creds)?;
+            let psp = serde_json::to_value(&psp)?;
+            println!("For your shell (`vipps-sandbox env` prints these again):");
+            println!("{}", merchant_exports(base_url, &merchant)?);
+            println!("{}", psp_exports(&psp)?);
             return Ok(());
         }
     }
     match sidecar.filter(|f| f.exists()) {
         Some(file) => println!(
-            "Demo merchant and PSP: their keys are saved in {} and {}",
+            "Demo merchant and PSP: their keys are saved in {} and {}; \
+             `vipps-sandbox env` prints them as export lines",
             file.display(),
             file.with_file_name("demo-psp.json").display()
         ),
         None => println!(
             "Merchants exist; `vipps-sandbox merchant list` shows them, `merchant add` makes one."
         ),
+    }
+    Ok(())
+}
+
+/// A value as a shell word: as it is when that is safe, else single-quoted.
+fn shell_word(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+/// `export NAME=value …` from `pairs` of names and JSON string fields.
+fn exports(saved: &serde_json::Value, pairs: &[(&str, &str)]) -> anyhow::Result<String> {
+    let mut line = String::from("export");
+    for (name, field) in pairs {
+        let value = saved[*field]
+            .as_str()
+            .with_context(|| format!("the saved keys have no {field:?}"))?;
+        line.push_str(&format!(" {name}={}", shell_word(value)));
+    }
+    Ok(line)
+}
+
+fn merchant_exports(base_url: &str, saved: &serde_json::Value) -> anyhow::Result<String> {
+    Ok(format!(
+        "export VIPPS_BASE_URL={} {}",
+        shell_word(base_url),
+        exports(
+            saved,
+            &[
+                ("VIPPS_CLIENT_ID", "client_id"),
+                ("VIPPS_CLIENT_SECRET", "client_secret"),
+                ("VIPPS_SUBSCRIPTION_KEY", "subscription_key"),
+                ("VIPPS_MSN", "msn"),
+            ],
+        )?
+        .trim_start_matches("export ")
+    ))
+}
+
+fn psp_exports(saved: &serde_json::Value) -> anyhow::Result<String> {
+    exports(
+        saved,
+        &[
+            ("VIPPS_PSP_ID", "psp_id"),
+            ("VIPPS_PSP_CLIENT_ID", "client_id"),
+            ("VIPPS_PSP_CLIENT_SECRET", "client_secret"),
+            ("VIPPS_PSP_SUBSCRIPTION_KEY", "subscription_key"),
+        ],
+    )
+}
+
+/// `vipps-sandbox env`: the export lines again, from the saved demo keys.
+fn print_env(args: EnvArgs) -> anyhow::Result<()> {
+    let dir = match args.data_dir {
+        Some(dir) => dir,
+        None => {
+            let url = args.database.resolve()?;
+            sqlite_file(&url)
+                .and_then(|f| f.parent().map(Path::to_path_buf))
+                .context(
+                    "the demo keys are saved only beside a SQLite database; \
+                     pass --data-dir DIR (the folder holding demo-merchant.json)",
+                )?
+        }
+    };
+    let read = |name: &str| -> anyhow::Result<Option<serde_json::Value>> {
+        let file = dir.join(name);
+        match std::fs::read_to_string(&file) {
+            Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
+                format!("{} is not the saved keys", file.display())
+            })?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", file.display())),
+        }
+    };
+    let merchant = read("demo-merchant.json")?.with_context(|| {
+        format!(
+            "no demo merchant keys in {}: they are saved there by the first \
+             `vipps-sandbox serve` on an empty SQLite database",
+            dir.join("demo-merchant.json").display()
+        )
+    })?;
+    println!("{}", merchant_exports(&args.base_url, &merchant)?);
+    if let Some(psp) = read("demo-psp.json")? {
+        println!("{}", psp_exports(&psp)?);
     }
     Ok(())
 }
@@ -362,7 +659,7 @@ fn owner_only_files() {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ServeArgs {
         listen,
-        database_url,
+        database,
         public_url,
         token_ttl,
         allow_private_targets,
@@ -370,13 +667,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_connections,
         header_timeout,
     } = args;
-    let database_url = database_url.as_str();
-    let db = Db::connect(database_url, DbOptions::default()).await?;
-    ensure_demo_merchant(&db, database_url).await?;
+    let database_url = database.resolve()?;
+    // The port first: when it is taken nothing else (no database file, no
+    // demo keys) should have happened.
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    // With port 0 the real port is known only now; scripts read it from this line.
+    // With port 0 the real port is known only now; scripts read it from the
+    // listening line printed below.
     let bound = listener.local_addr()?;
     if !bound.ip().is_loopback() {
         eprintln!(
@@ -386,8 +684,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
              127.0.0.1 unless that is what you want."
         );
     }
+    let public_url = public_url.unwrap_or_else(|| format!("http://{bound}"));
+    let db = open_database(&database_url, DbOptions::default()).await?;
+    println!("Database: {}", database_place(&database_url));
+    ensure_demo_merchant(&db, &database_url, &public_url).await?;
     let cfg = Config {
-        public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
+        public_url,
         token_ttl_secs: token_ttl,
         delivery: vipps_delivery::DeliveryConfig {
             allow_private_targets,
@@ -404,4 +706,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     vipps_server::app::start_workers(&state);
     println!("vipps-sandbox listening on http://{bound} (public URL {public})");
     vipps_server::app::serve(listener, state).await
+}
+
+/// The tracing subscriber: human-readable lines, or one JSON object a line
+/// (the event's fields at the top level). `RUST_LOG` picks what is logged.
+mod logging {
+    use tracing_subscriber::EnvFilter;
+
+    use crate::LogFormat;
+
+    pub fn init(format: LogFormat) {
+        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr);
+        match format {
+            // Colours only for a terminal, not in files and pipes.
+            LogFormat::Text => builder
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .init(),
+            LogFormat::Json => builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .with_span_list(false)
+                .init(),
+        }
+    }
 }

@@ -218,6 +218,16 @@ impl Deliverer {
                     ..Outcome::not_sent("dropped by fault injection")
                 },
             );
+            tracing::info!(
+                target: "vipps_sandbox::delivery",
+                delivery = %d.id,
+                kind = %d.kind,
+                url = %d.url.split(['?', '#']).next().unwrap_or_default(),
+                status = rec.status_code,
+                error = rec.error_kind.as_deref().unwrap_or("-"),
+                next_attempt_at = rec.next_attempt_at.map_or("none".to_owned(), |t| t.to_string()),
+                "delivery attempt"
+            );
             return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
         }
         if chance(faults.delay) && faults.delay_ms > 0 {
@@ -229,11 +239,31 @@ impl Deliverer {
                 next_attempt_at: None,
                 ..rec
             };
+            tracing::info!(
+                target: "vipps_sandbox::delivery",
+                delivery = %d.id,
+                kind = %d.kind,
+                url = %d.url.split(['?', '#']).next().unwrap_or_default(),
+                status = rec.status_code,
+                error = rec.error_kind.as_deref().unwrap_or("-"),
+                next_attempt_at = rec.next_attempt_at.map_or("none".to_owned(), |t| t.to_string()),
+                "delivery attempt"
+            );
             return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
         }
         let sends = if chance(faults.duplicate) { 2 } else { 1 };
         for i in 0..sends {
             let rec = self.send(&c).await;
+            tracing::info!(
+                target: "vipps_sandbox::delivery",
+                delivery = %d.id,
+                kind = %d.kind,
+                url = %d.url.split(['?', '#']).next().unwrap_or_default(),
+                status = rec.status_code,
+                error = rec.error_kind.as_deref().unwrap_or("-"),
+                next_attempt_at = rec.next_attempt_at.map_or("none".to_owned(), |t| t.to_string()),
+                "delivery attempt"
+            );
             if i + 1 < sends {
                 // A duplicate's first copy is logged but leaves the row pending.
                 self.db.write(log_only(&d.id, &rec)).await?;

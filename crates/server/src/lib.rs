@@ -5,6 +5,7 @@ pub mod apis;
 pub mod app;
 pub mod kernel;
 pub mod listener;
+pub mod logging;
 pub mod web;
 
 pub use app::{build_router, AppState, Config};

@@ -58,9 +58,18 @@ pub async fn record(
     };
     let header_msn = header(h, "merchant-serial-number");
     let response = next.run(req).await;
+    let (response, trace_id) = crate::logging::trace_id_of(response).await;
     rec.status = response.status().as_u16() as i64;
     rec.latency_us = started.elapsed().as_micros() as i64;
     rec.msn = slot.0.get().cloned().or(header_msn);
+    crate::logging::api_request(
+        &rec.method,
+        &rec.path,
+        response.status().as_u16(),
+        rec.latency_us as f64 / 1000.0,
+        rec.msn.as_deref(),
+        trace_id.as_deref(),
+    );
     st.db.log_request(rec);
     response
 }
