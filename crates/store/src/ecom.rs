@@ -17,6 +17,32 @@ use crate::{stored, Db, DueCursor, WriteSet};
 pub type StoredEcom = crate::Stored<Payment>;
 
 impl Db {
+    /// The newest payments, of one merchant or of all, for the console.
+    pub async fn recent_ecom_payments(
+        &self,
+        msn: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<StoredEcom>> {
+        let rows = match msn {
+            Some(msn) => {
+                sqlx::query(
+                    "SELECT body, version FROM ecom_payments WHERE msn = $1 ORDER BY created_at DESC LIMIT $2",
+                )
+                .bind(msn)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT body, version FROM ecom_payments ORDER BY created_at DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(self.pool())
+                    .await?
+            }
+        };
+        rows.iter().map(stored).collect()
+    }
+
     pub async fn ecom_payment(
         &self,
         msn: &str,

@@ -23,6 +23,32 @@ pub struct StoredEvent {
 }
 
 impl Db {
+    /// The newest payments, of one merchant or of all, for the console.
+    pub async fn recent_payments(
+        &self,
+        msn: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Stored>> {
+        let rows = match msn {
+            Some(msn) => {
+                sqlx::query(
+                    "SELECT body, version FROM payments WHERE msn = $1 ORDER BY created_at DESC LIMIT $2",
+                )
+                .bind(msn)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT body, version FROM payments ORDER BY created_at DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(self.pool())
+                    .await?
+            }
+        };
+        rows.iter().map(stored).collect()
+    }
+
     pub async fn payment(&self, msn: &str, reference: &str) -> anyhow::Result<Option<Stored>> {
         const SQL: &str = "SELECT body, version FROM payments WHERE msn = $1 AND reference = $2";
         if let Some(row) = self.fast_read(|c| {

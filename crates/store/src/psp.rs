@@ -108,6 +108,32 @@ pub struct UnknownReport {
 }
 
 impl Db {
+    /// The newest payments, of one merchant or of all, for the console.
+    pub async fn recent_psp_payments(
+        &self,
+        msn: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<StoredPsp>> {
+        let rows = match msn {
+            Some(msn) => {
+                sqlx::query(
+                    "SELECT body, version FROM psp_payments WHERE msn = $1 ORDER BY created_at DESC LIMIT $2",
+                )
+                .bind(msn)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT body, version FROM psp_payments ORDER BY created_at DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(self.pool())
+                    .await?
+            }
+        };
+        rows.iter().map(stored).collect()
+    }
+
     /// Payment `key` ("<psp id>/<pspTransactionId>") of merchant `msn`.
     pub async fn psp_payment(&self, msn: &str, key: &str) -> anyhow::Result<Option<StoredPsp>> {
         let row = sqlx::query("SELECT body, version FROM psp_payments WHERE id = $1 AND msn = $2")

@@ -14,11 +14,19 @@ use axum::{
     Form,
 };
 use serde::Deserialize;
-use vipps_domain::Msn;
-use vipps_store::deliveries::retry_now;
+use vipps_domain::{order_management::PaymentType, payer::DEFAULT_PHONE, Msn};
+use vipps_store::{
+    deliveries::{retry_now, Attempt, Delivery},
+    requests::RequestRecord,
+};
 
-use super::{pages::timestamp, render, see_other, ErrorPage};
-use crate::{kernel::upkeep::upkeep, AppState};
+use super::{
+    merchant_name,
+    pages::timestamp,
+    payer::{Approval, Paid},
+    render, see_other, ErrorPage,
+};
+use crate::{apis::PAYER_FAMILIES, kernel::upkeep::upkeep, AppState};
 
 /// Rows a listing shows.
 const LIST_LIMIT: i64 = 200;
@@ -173,6 +181,23 @@ fn status_class(status: i64) -> &'static str {
     }
 }
 
+fn request_row(r: RequestRecord) -> RequestRow {
+    RequestRow {
+        at: timestamp(r.at),
+        msn: r.msn.unwrap_or_default(),
+        method: r.method,
+        status_class: status_class(r.status),
+        status: r.status,
+        latency: format!("{:.1} ms", r.latency_us as f64 / 1000.0),
+        system: [r.system_name, r.system_version]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+        path: r.path,
+    }
+}
+
 /// `GET /console/requests?msn=&path=&status=`.
 pub(super) async fn requests(
     State(st): State<AppState>,
@@ -190,20 +215,7 @@ pub(super) async fn requests(
         .into_iter()
         .filter(|r| path.is_empty() || r.path.contains(&path))
         .filter(|r| status.is_empty() || r.status.to_string().starts_with(&status))
-        .map(|r| RequestRow {
-            at: timestamp(r.at),
-            msn: r.msn.unwrap_or_default(),
-            method: r.method,
-            status_class: status_class(r.status),
-            status: r.status,
-            latency: format!("{:.1} ms", r.latency_us as f64 / 1000.0),
-            system: [r.system_name, r.system_version]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
-            path: r.path,
-        })
+        .map(request_row)
         .collect();
     Ok(render(
         StatusCode::OK,
@@ -244,6 +256,34 @@ struct Deliveries {
     rows: Vec<DeliveryRow>,
 }
 
+fn delivery_row((d, attempts): (Delivery, Vec<Attempt>)) -> DeliveryRow {
+    DeliveryRow {
+        next: (d.status == "pending").then(|| timestamp(d.next_attempt_at)),
+        created: timestamp(d.created_at),
+        attempts: attempts
+            .into_iter()
+            .map(|a| AttemptRow {
+                at: timestamp(a.at),
+                outcome: match (a.status_code, a.error_kind) {
+                    (0, kind) => kind.unwrap_or_else(|| "no answer".into()),
+                    (code, _) => format!("HTTP {code}"),
+                },
+                latency: format!("{} ms", a.latency_ms),
+                response: a
+                    .response
+                    .map(|r| r.chars().take(160).collect())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        id: d.id,
+        msn: d.msn,
+        kind: d.kind,
+        url: d.url,
+        event: d.event_type,
+        status: d.status,
+    }
+}
+
 /// `GET /console/deliveries?msn=&kind=&status=`.
 pub(super) async fn deliveries(
     State(st): State<AppState>,
@@ -261,31 +301,7 @@ pub(super) async fn deliveries(
         .into_iter()
         .filter(|(d, _)| kind.is_empty() || d.kind == kind)
         .filter(|(d, _)| status.is_empty() || d.status == status)
-        .map(|(d, attempts)| DeliveryRow {
-            next: (d.status == "pending").then(|| timestamp(d.next_attempt_at)),
-            created: timestamp(d.created_at),
-            attempts: attempts
-                .into_iter()
-                .map(|a| AttemptRow {
-                    at: timestamp(a.at),
-                    outcome: match (a.status_code, a.error_kind) {
-                        (0, kind) => kind.unwrap_or_else(|| "no answer".into()),
-                        (code, _) => format!("HTTP {code}"),
-                    },
-                    latency: format!("{} ms", a.latency_ms),
-                    response: a
-                        .response
-                        .map(|r| r.chars().take(160).collect())
-                        .unwrap_or_default(),
-                })
-                .collect(),
-            id: d.id,
-            msn: d.msn,
-            kind: d.kind,
-            url: d.url,
-            event: d.event_type,
-            status: d.status,
-        })
+        .map(delivery_row)
         .collect();
     Ok(render(
         StatusCode::OK,
@@ -307,4 +323,231 @@ pub(super) async fn retry(State(st): State<AppState>, Path(id): Path<String>) ->
         st.deliverer.wake();
     }
     back("/console/deliveries")
+}
+
+struct PaymentRow {
+    api: &'static str,
+    msn: String,
+    reference: String,
+    state: &'static str,
+    state_class: String,
+    amount: String,
+    created: String,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_payments.html")]
+struct Payments {
+    api: String,
+    msn: String,
+    q: String,
+    rows: Vec<PaymentRow>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct PaymentFilter {
+    api: Option<String>,
+    msn: Option<String>,
+    q: Option<String>,
+}
+
+/// `GET /console/payments?api=&msn=&q=`: the newest payments of every API.
+pub(super) async fn payments(
+    State(st): State<AppState>,
+    q: Result<Query<PaymentFilter>, QueryRejection>,
+) -> Page {
+    let q = q
+        .map(|q| q.0)
+        .map_err(|_| ErrorPage::bad_request("The filter could not be read"))?;
+    let msn = Filter {
+        msn: q.msn.clone(),
+        ..Filter::default()
+    };
+    let msn = msn.msn()?;
+    let api = Filter::text(&q.api);
+    let needle = Filter::text(&q.q);
+    let mut all = Vec::new();
+    for family in PAYER_FAMILIES {
+        all.extend(family.recent(&st, msn, LIST_LIMIT).await?);
+    }
+    all.sort_by_key(|p| std::cmp::Reverse(p.created_at()));
+    let rows = all
+        .into_iter()
+        .filter(|p| api.is_empty() || p.api().eq_ignore_ascii_case(&api))
+        .filter(|p| needle.is_empty() || p.reference().contains(&needle))
+        .take(LIST_LIMIT as usize)
+        .map(|p| PaymentRow {
+            api: p.api(),
+            msn: p.msn().to_owned(),
+            reference: p.reference().to_owned(),
+            state: p.state_label(),
+            state_class: p.state_label().to_ascii_lowercase(),
+            amount: p.amount(),
+            created: timestamp(p.created_at()),
+            link: format!("/console/payments/{}", p.token()),
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &Payments {
+            api,
+            msn: Filter::text(&q.msn),
+            q: needle,
+            rows,
+        },
+    ))
+}
+
+struct HistoryView {
+    at: String,
+    what: String,
+    amount: String,
+    success: bool,
+}
+
+struct OrderDataView {
+    category: Option<String>,
+    receipt_lines: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console_payment.html")]
+struct PaymentPage {
+    token: String,
+    api: &'static str,
+    reference: String,
+    msn: String,
+    merchant: String,
+    state: &'static str,
+    state_class: String,
+    message: String,
+    amount: String,
+    description: Option<String>,
+    created: String,
+    open: bool,
+    history: Vec<HistoryView>,
+    deliveries: Vec<DeliveryRow>,
+    requests: Vec<RequestRow>,
+    order: Option<OrderDataView>,
+}
+
+/// The payment behind `token`, of whichever API, as of now.
+async fn find(st: &AppState, token: &str) -> Result<Paid, ErrorPage> {
+    let missing = || {
+        ErrorPage::new(
+            StatusCode::NOT_FOUND,
+            "No such payment".into(),
+            String::new(),
+        )
+    };
+    if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(missing());
+    }
+    for family in PAYER_FAMILIES {
+        if let Some(p) = family.by_token(st, token).await? {
+            return Ok(p.settle(st).await?.unwrap_or(p));
+        }
+    }
+    Err(missing())
+}
+
+/// `GET /console/payments/{token}`: one payment with its log, the API
+/// requests and deliveries about it, and its order data.
+pub(super) async fn payment(State(st): State<AppState>, Path(token): Path<String>) -> Page {
+    let p = find(&st, &token).await?;
+    let reference = p.reference().to_owned();
+    let end = p.outcome();
+    let history = p
+        .history(&st)
+        .await?
+        .into_iter()
+        .map(|h| HistoryView {
+            at: timestamp(h.at),
+            what: h.what,
+            amount: h.amount,
+            success: h.success,
+        })
+        .collect();
+    let deliveries = st
+        .db
+        .deliveries_with_attempts(Some(p.msn()), LIST_LIMIT)
+        .await?
+        .into_iter()
+        .filter(|(d, _)| d.order_key.contains(&reference) || d.event_type.contains(&reference))
+        .map(delivery_row)
+        .collect();
+    let requests = st
+        .db
+        .requests(Some(p.msn()), 1000)
+        .await?
+        .into_iter()
+        .filter(|r| r.path.contains(&reference))
+        .map(request_row)
+        .collect();
+    let order = match p.order_id() {
+        Some(id) => {
+            let info = st.db.om_order(p.msn(), PaymentType::Ecom, id).await?;
+            let category = info
+                .category
+                .map(|c| format!("{} → {}", c.category.label(), c.order_details_url));
+            let receipt_lines = info
+                .receipt
+                .map(|r| {
+                    r.order_lines
+                        .iter()
+                        .map(|l| format!("{} ({})", l.name, l.total_amount))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(OrderDataView {
+                category,
+                receipt_lines,
+            })
+        }
+        None => None,
+    };
+    Ok(render(
+        StatusCode::OK,
+        &PaymentPage {
+            token,
+            api: p.api(),
+            merchant: merchant_name(&st, p.msn()).await?,
+            msn: p.msn().to_owned(),
+            state: end.state,
+            state_class: end.state.to_ascii_lowercase(),
+            message: end.message,
+            amount: p.amount(),
+            description: p.description(),
+            created: timestamp(p.created_at()),
+            open: p.is_open(),
+            reference,
+            history,
+            deliveries,
+            requests,
+            order,
+        },
+    ))
+}
+
+/// `POST /console/payments/{token}/approve`: the default test payer (or the
+/// prefilled phone) approves, as on the payer pages.
+pub(super) async fn approve(State(st): State<AppState>, Path(token): Path<String>) -> Page {
+    let p = find(&st, &token).await?;
+    let phone = match p.prefilled_phone() {
+        n if n.len() == 8 => format!("47{n}"),
+        n if !n.is_empty() => n,
+        _ => DEFAULT_PHONE.to_owned(),
+    };
+    if let Approval::Failed(e) = p.approve(&st, &phone, None).await {
+        return Err(e);
+    }
+    back(&format!("/console/payments/{token}"))
+}
+
+/// `POST /console/payments/{token}/reject`: the payer rejects.
+pub(super) async fn reject(State(st): State<AppState>, Path(token): Path<String>) -> Page {
+    let p = find(&st, &token).await?;
+    p.reject(&st).await?;
+    back(&format!("/console/payments/{token}"))
 }

@@ -25,6 +25,17 @@ use crate::{
 pub trait PayerPayment: Send + Sync {
     fn token(&self) -> &str;
 
+    /// The API it belongs to, as the console names it (`ePayment`, `eCom`, `PSP`).
+    fn api(&self) -> &'static str;
+
+    /// What the merchant calls it: reference, orderId or pspTransactionId.
+    fn reference(&self) -> &str;
+
+    /// Its operation or event log, oldest first, as the console shows it.
+    fn history<'a>(&'a self, _st: &'a AppState) -> BoxFuture<'a, anyhow::Result<Vec<HistoryRow>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
     /// The order id Order Management data of the payment is filed under
     /// (payment type `ECOM`); `None` where Order Management does not apply.
     fn order_id(&self) -> Option<&str> {
@@ -167,6 +178,14 @@ pub trait PayerFamily: Sync {
         limit: i64,
     ) -> BoxFuture<'a, Result<Vec<Paid>, ErrorPage>>;
 
+    /// The newest payments (of merchant `msn`, or of all), as stored.
+    fn recent<'a>(
+        &'a self,
+        st: &'a AppState,
+        msn: Option<&'a str>,
+        limit: i64,
+    ) -> BoxFuture<'a, anyhow::Result<Vec<Paid>>>;
+
     /// The payments this phone approved (newest first, at most `limit`).
     fn paid_by<'a>(
         &'a self,
@@ -191,6 +210,13 @@ pub trait OnPayerPages: Family<Payment: PayerPayment + 'static> {
     fn for_phone(
         st: &AppState,
         phone: &str,
+        limit: i64,
+    ) -> impl Future<Output = anyhow::Result<Vec<Stored<Self::Payment>>>> + Send;
+
+    /// The newest payments, of merchant `msn` or of all, as stored.
+    fn recent(
+        st: &AppState,
+        msn: Option<&str>,
         limit: i64,
     ) -> impl Future<Output = anyhow::Result<Vec<Stored<Self::Payment>>>> + Send;
 
@@ -236,6 +262,21 @@ impl<F: OnPayerPages> PayerFamily for Pages<F> {
         })
     }
 
+    fn recent<'a>(
+        &'a self,
+        st: &'a AppState,
+        msn: Option<&'a str>,
+        limit: i64,
+    ) -> BoxFuture<'a, anyhow::Result<Vec<Paid>>> {
+        Box::pin(async move {
+            let listed = F::recent(st, msn, limit).await?;
+            Ok(listed
+                .into_iter()
+                .map(|s| Box::new(s.payment) as Paid)
+                .collect())
+        })
+    }
+
     fn paid_by<'a>(
         &'a self,
         st: &'a AppState,
@@ -267,6 +308,16 @@ pub enum Approval {
     Refused(StatusCode, String),
     /// Shown as an error page.
     Failed(ErrorPage),
+}
+
+/// One entry of a payment's log, as the console shows it.
+pub struct HistoryRow {
+    pub at: Millis,
+    /// The operation or event (`CAPTURE`, `AUTHORIZED`…).
+    pub what: String,
+    /// The amount, formatted.
+    pub amount: String,
+    pub success: bool,
 }
 
 /// What the merchant answered to a consent removal.

@@ -19,8 +19,8 @@ use crate::{
     kernel::{problem::ApiError, versioned},
     web::{
         payer::{
-            Approval, ConsentRemoval, Ending, Express, OnPayerPages, Paid, PayerPayment,
-            ShippingRow,
+            Approval, ConsentRemoval, Ending, Express, HistoryRow, OnPayerPages, Paid,
+            PayerPayment, ShippingRow,
         },
         ErrorPage,
     },
@@ -74,6 +74,29 @@ fn shipping_rows(
 impl PayerPayment for Payment {
     fn token(&self) -> &str {
         &self.token
+    }
+
+    fn api(&self) -> &'static str {
+        "eCom"
+    }
+
+    fn reference(&self) -> &str {
+        &self.order_id
+    }
+
+    /// `transactionLogHistory`, oldest first.
+    fn history<'a>(&'a self, _st: &'a AppState) -> BoxFuture<'a, anyhow::Result<Vec<HistoryRow>>> {
+        let rows = self
+            .log
+            .iter()
+            .map(|e| HistoryRow {
+                at: e.timestamp,
+                what: e.operation.as_str().to_owned(),
+                amount: nok(e.amount),
+                success: e.success,
+            })
+            .collect();
+        Box::pin(async move { Ok(rows) })
     }
 
     fn order_id(&self) -> Option<&str> {
@@ -287,5 +310,13 @@ impl OnPayerPages for Ecom {
         limit: i64,
     ) -> anyhow::Result<Vec<Stored<Payment>>> {
         st.db.ecom_payments_paid_by(phone, limit).await
+    }
+
+    async fn recent(
+        st: &AppState,
+        msn: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Stored<Payment>>> {
+        st.db.recent_ecom_payments(msn, limit).await
     }
 }

@@ -17,7 +17,7 @@ use super::{
 use crate::{
     kernel::versioned,
     web::{
-        payer::{Approval, Ending, OnPayerPages, Paid, PayerPayment},
+        payer::{Approval, Ending, HistoryRow, OnPayerPages, Paid, PayerPayment},
         ErrorPage,
     },
     AppState,
@@ -40,6 +40,34 @@ fn paid(p: Payment) -> Paid {
 impl PayerPayment for Payment {
     fn token(&self) -> &str {
         &self.token
+    }
+
+    fn api(&self) -> &'static str {
+        if self.checkout.is_some() {
+            "Checkout"
+        } else {
+            "ePayment"
+        }
+    }
+
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+
+    /// The payment's events, as `GET …/events` lists them.
+    fn history<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, anyhow::Result<Vec<HistoryRow>>> {
+        Box::pin(async move {
+            let events = st.db.payment_events(&self.msn, &self.reference).await?;
+            Ok(events
+                .into_iter()
+                .map(|e| HistoryRow {
+                    at: e.timestamp,
+                    what: e.name.as_str().to_owned(),
+                    amount: e.amount.to_string(),
+                    success: e.success,
+                })
+                .collect())
+        })
     }
 
     fn order_id(&self) -> Option<&str> {
@@ -190,5 +218,13 @@ impl OnPayerPages for Epayment {
         limit: i64,
     ) -> anyhow::Result<Vec<Stored<Payment>>> {
         st.db.payments_paid_by(phone, limit).await
+    }
+
+    async fn recent(
+        st: &AppState,
+        msn: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Stored<Payment>>> {
+        st.db.recent_payments(msn, limit).await
     }
 }

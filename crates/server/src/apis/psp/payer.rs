@@ -14,7 +14,7 @@ use super::{problem::PspProblem, service, service::Psp};
 use crate::{
     kernel::{problem::ApiError, versioned},
     web::{
-        payer::{Approval, Ending, OnPayerPages, Paid, PayerPayment},
+        payer::{Approval, Ending, HistoryRow, OnPayerPages, Paid, PayerPayment},
         ErrorPage,
     },
     AppState,
@@ -54,6 +54,29 @@ fn after_approval(out: Result<Payment, PspProblem>) -> Approval {
 impl PayerPayment for Payment {
     fn token(&self) -> &str {
         &self.token
+    }
+
+    fn api(&self) -> &'static str {
+        "PSP"
+    }
+
+    fn reference(&self) -> &str {
+        &self.psp_transaction_id
+    }
+
+    /// `transactionLogHistory`, oldest first.
+    fn history<'a>(&'a self, _st: &'a AppState) -> BoxFuture<'a, anyhow::Result<Vec<HistoryRow>>> {
+        let rows = self
+            .log
+            .iter()
+            .map(|e| HistoryRow {
+                at: e.timestamp,
+                what: e.operation.as_str().to_owned(),
+                amount: Money::new(e.amount, Currency::Nok).to_string(),
+                success: e.success,
+            })
+            .collect();
+        Box::pin(async move { Ok(rows) })
     }
 
     fn msn(&self) -> &str {
@@ -210,5 +233,13 @@ impl OnPayerPages for Psp {
         limit: i64,
     ) -> anyhow::Result<Vec<Stored<Payment>>> {
         st.db.psp_payments_for_phone(phone, limit).await
+    }
+
+    async fn recent(
+        st: &AppState,
+        msn: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Stored<Payment>>> {
+        st.db.recent_psp_payments(msn, limit).await
     }
 }

@@ -1,5 +1,6 @@
-//! The operator's console in a browser: the overview with the clock's
-//! Advance, the request log with its filter, deliveries with Retry.
+//! The operator's console in a browser: a payment found in the list and
+//! approved from its page, the overview with the clock's Advance, the
+//! request log with its filter, deliveries with Retry.
 
 use super::{open, WIDTHS};
 use crate::{common::create_body, common::TestApp, receiver::Receiver};
@@ -25,6 +26,46 @@ async fn the_console_shows_merchants_requests_and_deliveries_and_its_buttons_wor
         let Some(b) = open("console", size).await else {
             return;
         };
+
+        // The payment, found in the list, approved from its page; the API
+        // requests that name it are listed there.
+        app.payment(&reference).await;
+        let named = format!("/epayment/v1/payments/{reference}");
+        crate::common::eventually("the GET in the request log", || async {
+            let log: serde_json::Value = app
+                .client
+                .get(app.url("/sandbox/v1/requests"))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            log["requests"]
+                .as_array()?
+                .iter()
+                .any(|r| r["path"] == named.as_str())
+                .then_some(())
+        })
+        .await;
+        b.goto(&app.url("/console/payments?api=ePayment")).await;
+        b.check_page("payments").await;
+        b.click("a[href^='/console/payments/']").await;
+        b.wait_for_url(&app.url("/console/payments/")).await;
+        assert_eq!(b.text("#payment-state").await, "CREATED");
+        let page = b.text("main").await;
+        assert!(page.contains(&reference), "{page}");
+        assert!(
+            page.contains(&format!("GET /epayment/v1/payments/{reference}")),
+            "{page}"
+        );
+        assert!(page.contains("epayments.payment.created.v1"), "{page}");
+        b.check_page("payment").await;
+        b.click("form[action$='/approve'] button").await;
+        b.find("#payment-state").await;
+        assert_eq!(b.text("#payment-state").await, "AUTHORIZED");
+        assert!(b.text("main").await.contains("AUTHORIZED"));
+        assert_eq!(app.payment(&reference).await["state"], "AUTHORIZED");
 
         b.goto(&app.url("/console/deliveries")).await;
         let card = b.text("section.delivery").await;
