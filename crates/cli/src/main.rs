@@ -100,6 +100,12 @@ struct ServeArgs {
     /// connections are closed after it.
     #[arg(long, env = "VIPPS_SANDBOX_HEADER_TIMEOUT", default_value_t = 30)]
     header_timeout: u64,
+    /// Require this token for the sandbox API (/sandbox/*) and the console
+    /// (/console): `Authorization: Bearer TOKEN` or `X-Admin-Token: TOKEN`,
+    /// or in a browser /console?admin_token=TOKEN once. The payer pages,
+    /// /health and the merchant APIs stay open.
+    #[arg(long, env = "VIPPS_SANDBOX_ADMIN_TOKEN", value_name = "TOKEN", hide_env_values = true, value_parser = parse_admin_token)]
+    admin_token: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -271,6 +277,13 @@ fn parse_public_url(given: &str) -> Result<String, String> {
         return Err(bad("it must not have a path, query or fragment"));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn parse_admin_token(given: &str) -> Result<String, String> {
+    if given.trim().is_empty() {
+        return Err("the admin token must not be empty".into());
+    }
+    Ok(given.to_owned())
 }
 
 fn parse_host_override(given: &str) -> Result<(String, IpAddr), String> {
@@ -666,6 +679,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         host_overrides,
         max_connections,
         header_timeout,
+        admin_token,
     } = args;
     let database_url = database.resolve()?;
     // The port first: when it is taken nothing else (no database file, no
@@ -676,12 +690,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // With port 0 the real port is known only now; scripts read it from the
     // listening line printed below.
     let bound = listener.local_addr()?;
-    if !bound.ip().is_loopback() {
+    if !bound.ip().is_loopback() && admin_token.is_none() {
         eprintln!(
             "warning: listening on {bound}, beyond this machine. The sandbox console \
              (/sandbox/v1/*) has no authentication: anyone who reaches this port can move \
              the clock, read the request log and change merchants' settings. Listen on \
-             127.0.0.1 unless that is what you want."
+             127.0.0.1 unless that is what you want, or pass --admin-token."
         );
     }
     let public_url = public_url.unwrap_or_else(|| format!("http://{bound}"));
@@ -700,6 +714,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_connections,
             header_timeout: Duration::from_secs(header_timeout.max(1)),
         },
+        admin_token,
     };
     let state = AppState::new(db, cfg).await?;
     let public = state.cfg.public_url.clone();

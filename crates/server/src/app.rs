@@ -2,13 +2,19 @@
 
 use std::sync::Arc;
 
-use axum::{extract::DefaultBodyLimit, middleware, Router};
+use axum::{
+    extract::DefaultBodyLimit,
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Response},
+    Router,
+};
 use vipps_delivery::{Deliverer, DeliveryConfig};
 use vipps_store::{clock::Clock, Db};
 
 use crate::{
     apis,
-    kernel::{request_log, tokens::TokenKeys, upkeep::Sweep},
+    kernel::{admin, request_log, tokens::TokenKeys, upkeep::Sweep},
     listener::ConnectionLimits,
     web,
 };
@@ -16,7 +22,7 @@ use crate::{
 /// Largest request body any API accepts.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// Origin used in the URLs handed out (redirectUrl, QR links, polling).
     pub public_url: String,
@@ -25,6 +31,25 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     /// Connection cap and header deadline of the listener.
     pub connections: ConnectionLimits,
+    /// When set, the sandbox API (`/sandbox/…`) and the console
+    /// (`/console…`) require this token; see [`admin`].
+    pub admin_token: Option<String>,
+}
+
+/// Written out by hand so that the admin token never appears in a log.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("public_url", &self.public_url)
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("delivery", &self.delivery)
+            .field("connections", &self.connections)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -34,6 +59,7 @@ impl Default for Config {
             token_ttl_secs: 3600,
             delivery: DeliveryConfig::default(),
             connections: ConnectionLimits::default(),
+            admin_token: None,
         }
     }
 }
@@ -53,6 +79,13 @@ impl AppState {
     /// Loads the shared clock and token signing key from the database.
     pub async fn new(db: Db, mut cfg: Config) -> anyhow::Result<AppState> {
         cfg.public_url = cfg.public_url.trim_end_matches('/').to_owned();
+        if cfg
+            .admin_token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            anyhow::bail!("the admin token must not be empty");
+        }
         let clock = Clock::load(db.clone()).await?;
         let secret = db
             .setting_or_init("jwt_signing_key", vipps_store::random_hex(32))
@@ -83,7 +116,7 @@ impl AppState {
 }
 
 pub fn build_router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .merge(apis::router())
         .merge(web::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -94,8 +127,34 @@ pub fn build_router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             (state.clone(), apis::API_PREFIXES),
             request_log::record,
-        ))
-        .with_state(state)
+        ));
+    // Outermost, so that a refused request reaches nothing else.
+    let router = match &state.cfg.admin_token {
+        Some(token) => router.layer(middleware::from_fn_with_state(
+            admin::Gate::new(token, ADMIN_REFUSALS),
+            admin::require,
+        )),
+        None => router,
+    };
+    router.with_state(state)
+}
+
+/// How requests without the admin token are refused: the sandbox API in its
+/// (ePayment's) problem format, the console with a page.
+const ADMIN_REFUSALS: admin::Refusals = admin::Refusals {
+    api: |detail| {
+        apis::epayment::problem::ApiProblem::new(401, "Unauthorized", detail).into_response()
+    },
+    console: console_refusal,
+};
+
+fn console_refusal(detail: String) -> Response {
+    web::ErrorPage::new(
+        StatusCode::UNAUTHORIZED,
+        "Admin token required".into(),
+        detail,
+    )
+    .into_response()
 }
 
 /// Serves the app on a bound listener until the process ends. Trailing

@@ -370,3 +370,56 @@ async fn json_logs_have_one_line_per_request_and_no_secrets() {
         assert!(!log.contains(&secret), "a secret in the log:\n{log}");
     }
 }
+
+#[tokio::test]
+async fn admin_token_guards_the_sandbox_api_and_is_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let token = "x-team-token-4711";
+    let (server, printed, base, stderr) = start(serve_command(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--admin-token",
+        token,
+    ]));
+    let client = reqwest::Client::new();
+    let clock = format!("{base}/sandbox/v1/clock");
+    let refused = client.get(&clock).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let wrong = client.get(&clock).bearer_auth("x").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let allowed = client.get(&clock).bearer_auth(token).send().await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    let allowed = client
+        .get(&clock)
+        .header("X-Admin-Token", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    drop(server);
+    let log = std::io::read_to_string(stderr).unwrap();
+    assert!(!printed.contains(token), "{printed}");
+    assert!(!log.contains(token), "{log}");
+}
+
+#[test]
+fn an_empty_admin_token_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = serve_command(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &sqlite_url(dir.path()),
+        "--admin-token",
+        " ",
+    ])
+    .output()
+    .unwrap();
+    let (_, stderr) = failed(&out);
+    assert!(stderr.contains("must not be empty"), "{stderr}");
+}

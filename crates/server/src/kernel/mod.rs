@@ -4,6 +4,7 @@
 //! plugs in through [`problem::ApiError`], [`idempotency::KeyedApi`] and
 //! [`versioned::Family`].
 
+pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod idempotency;

@@ -2,6 +2,7 @@
 //! over loopback, on SQLite, or on PostgreSQL when `DATABASE_URL` is set.
 
 mod accesstoken;
+mod admin_token;
 mod bad_input;
 mod bad_input_props;
 mod browser;
