@@ -398,6 +398,12 @@ impl Deliverer {
                 latency_ms: 0,
             },
         };
+        metrics::counter!(
+            "vipps_sandbox_delivery_attempts_total",
+            "kind" => call.kind,
+            "outcome" => outcome_label(x.ok(), x.status.into(), x.error_kind),
+        )
+        .increment(1);
         let now = self.clock.now();
         let mut kept = x.body_text();
         kept.truncate(kept.floor_char_boundary(self.cfg.response_cap));
@@ -445,6 +451,12 @@ impl Deliverer {
             latency_ms,
             delivered,
         } = outcome;
+        metrics::counter!(
+            "vipps_sandbox_delivery_attempts_total",
+            "kind" => d.kind.clone(),
+            "outcome" => outcome_label(delivered, status_code, error_kind.as_deref()),
+        )
+        .increment(1);
         let now = self.clock.now();
         // Webhooks and Checkout callbacks are retried on their schedules;
         // eCom callbacks, like the real platform's, get exactly one attempt.
@@ -501,6 +513,23 @@ impl Outcome {
             latency_ms: 0,
             delivered: false,
         }
+    }
+}
+
+/// The `outcome` label of an attempt in `/metrics`: one of a few fixed
+/// words, never the error text.
+fn outcome_label(delivered: bool, status_code: i64, error_kind: Option<&str>) -> &'static str {
+    match (delivered, status_code, error_kind) {
+        // Fault injection's drop: counted as delivered, never sent.
+        (true, 0, _) => "dropped",
+        (true, _, _) => "delivered",
+        (false, _, Some("timeout")) => "timeout",
+        (false, _, Some("connect")) => "connect",
+        (false, _, Some("request")) => "request",
+        (false, _, Some("redirect")) => "redirect",
+        // Invalid URL, refused address, deleted webhook.
+        (false, 0, _) => "not_sent",
+        (false, _, _) => "failed_status",
     }
 }
 

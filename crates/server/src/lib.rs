@@ -6,6 +6,7 @@ pub mod app;
 pub mod kernel;
 pub mod listener;
 pub mod logging;
+pub mod metrics;
 pub mod web;
 
 pub use app::{build_router, AppState, Config};

@@ -256,6 +256,14 @@ impl Db {
         Ok(row.try_get::<Option<i64>, _>(0).ok().flatten())
     }
 
+    /// How many rows wait to be delivered (the outbox backlog).
+    pub async fn pending_deliveries(&self) -> anyhow::Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
     pub async fn deliveries(&self, msn: Option<&str>, limit: i64) -> anyhow::Result<Vec<Delivery>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM deliveries WHERE ($1 IS NULL OR msn = $1) ORDER BY created_at DESC, seq DESC LIMIT $2"

@@ -186,6 +186,7 @@ fn batch_thread(conn: rusqlite::Connection, mut rx: mpsc::UnboundedReceiver<Job>
                 Err(_) => break,
             }
         }
+        metrics::histogram!("vipps_sandbox_writer_batch_size").record(jobs.len() as f64);
         let results = commit_batch(&conn, &jobs);
         for (job, result) in jobs.drain(..).zip(results) {
             let _ = job.reply.send(result);

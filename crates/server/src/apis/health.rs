@@ -1,4 +1,6 @@
-//! `GET /health`: 200 while the database answers.
+//! `GET /health`: 200 while the database answers; `GET /metrics`: the
+//! Prometheus text format (see [`crate::metrics`]). Neither is an API call
+//! the request log records, and neither needs the operator's token.
 
 use axum::{extract::State, http::StatusCode, routing::get, Json, Router};
 use serde_json::json;
@@ -17,5 +19,9 @@ async fn health(State(st): State<AppState>) -> (StatusCode, Json<serde_json::Val
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+    // Installs the process's recorder before the first request is counted.
+    crate::metrics::handle();
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(crate::metrics::render))
 }

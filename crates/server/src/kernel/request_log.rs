@@ -36,9 +36,9 @@ pub async fn record(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
-    if !api_prefixes.iter().any(|p| path.starts_with(p)) {
+    let Some(prefix) = api_prefixes.iter().find(|p| path.starts_with(*p)) else {
         return next.run(req).await;
-    }
+    };
     let started = Instant::now();
     let slot = MsnSlot::default();
     req.extensions_mut().insert(slot.clone());
@@ -62,6 +62,11 @@ pub async fn record(
     rec.status = response.status().as_u16() as i64;
     rec.latency_us = started.elapsed().as_micros() as i64;
     rec.msn = slot.0.get().cloned().or(header_msn);
+    crate::metrics::record_request(
+        crate::metrics::api_label(prefix),
+        response.status().as_u16(),
+        rec.latency_us as f64 / 1e6,
+    );
     crate::logging::api_request(
         &rec.method,
         &rec.path,

@@ -19,6 +19,7 @@ mod epayment_errors;
 mod epayment_on_ecom;
 mod idempotency;
 mod inspection;
+mod metrics;
 mod order_management;
 mod psp;
 mod receiver;
