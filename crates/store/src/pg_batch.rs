@@ -315,6 +315,7 @@ pub(crate) async fn writer_task(opts: AnyConnectOptions, mut rx: mpsc::Unbounded
                 Err(_) => break,
             }
         }
+        metrics::histogram!("vipps_sandbox_writer_batch_size").record(jobs.len() as f64);
         if session.is_none() {
             match Session::open(&opts).await {
                 Ok(s) => session = Some(s),
