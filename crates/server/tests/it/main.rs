@@ -7,6 +7,7 @@ mod bad_input;
 mod bad_input_props;
 mod browser;
 mod checkout;
+mod checkout_page;
 mod common;
 mod connections;
 mod deliveries;
