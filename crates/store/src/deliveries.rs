@@ -145,6 +145,12 @@ pub const KIND_CHECKOUT_CALLBACK: &str = "checkout_callback";
 /// and `Authorization` is its `makePaymentToken`, read when sending.
 pub const KIND_PSP_MAKE_PAYMENT: &str = "psp_make_payment";
 
+/// Whether `id` could name a delivery: a UUID, or an event's and a
+/// webhook's ids joined by '-'. Anything else names none, unread.
+pub fn is_delivery_id(id: &str) -> bool {
+    id.len() <= 100 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
 /// Appends one callback to a state change's write set: a POST of `body` to
 /// `url`. Rows with the same `order_key` are sent in `seq` order. The
 /// merchant's authToken is not copied into the row: `payment_id` names the

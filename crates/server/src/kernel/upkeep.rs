@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use vipps_domain::Millis;
 use vipps_store::DueCursor;
 
 use vipps_store::WriteError;
@@ -76,6 +77,16 @@ pub async fn upkeep(st: &AppState) -> anyhow::Result<usize> {
     let expired = sweep(st).await?;
     st.db.prune(st.clock.now()).await?;
     Ok(expired)
+}
+
+/// Moves the sandbox clock forward by `ms`: whatever fell due in the jump
+/// happens before this returns, and retries that fell due go out right
+/// after. The sandbox API's advance and the console's share it.
+pub async fn advance_clock(st: &AppState, ms: Millis) -> anyhow::Result<()> {
+    st.clock.advance(ms).await?;
+    upkeep(st).await?;
+    st.deliverer.wake();
+    Ok(())
 }
 
 /// Background loop: refresh the shared clock offset and sweep every second;

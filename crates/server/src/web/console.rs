@@ -16,7 +16,7 @@ use axum::{
 use serde::Deserialize;
 use vipps_domain::{order_management::PaymentType, payer::DEFAULT_PHONE, Msn};
 use vipps_store::{
-    deliveries::{retry_now, Attempt, Delivery},
+    deliveries::{is_delivery_id, retry_now, Attempt, Delivery},
     requests::RequestRecord,
 };
 
@@ -26,7 +26,7 @@ use super::{
     payer::{Approval, Paid},
     render, see_other, ErrorPage,
 };
-use crate::{apis::PAYER_FAMILIES, kernel::upkeep::upkeep, AppState};
+use crate::{apis::PAYER_FAMILIES, kernel::upkeep::advance_clock, AppState};
 
 /// Rows a listing shows.
 const LIST_LIMIT: i64 = 200;
@@ -124,9 +124,7 @@ pub(super) async fn advance(
         .and_then(|m| m.trim().parse::<i64>().ok())
         .filter(|m| (1..=10 * 365 * 24 * 60).contains(m))
         .ok_or_else(|| ErrorPage::bad_request("Minutes must be a whole number from 1 up"))?;
-    st.clock.advance(minutes * 60_000).await?;
-    upkeep(&st).await?;
-    st.deliverer.wake();
+    advance_clock(&st, minutes * 60_000).await?;
     back("/console")
 }
 
@@ -316,8 +314,7 @@ pub(super) async fn deliveries(
 
 /// `POST /console/deliveries/{id}/retry`: due again now.
 pub(super) async fn retry(State(st): State<AppState>, Path(id): Path<String>) -> Page {
-    let id_like = id.len() <= 100 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-    if id_like {
+    if is_delivery_id(&id) {
         // A row that is gone changes nothing; the list shows what is there.
         let _ = st.commit(retry_now(&id, st.clock.now())).await;
         st.deliverer.wake();

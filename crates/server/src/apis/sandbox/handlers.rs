@@ -18,7 +18,7 @@ use vipps_domain::{
     Msn, Reference,
 };
 use vipps_store::{
-    deliveries::{retry_now, Faults},
+    deliveries::{is_delivery_id, retry_now, Faults},
     psps::is_psp_id,
     WriteError,
 };
@@ -32,7 +32,7 @@ use crate::{
         epayment::problem::ApiProblem,
         psp::problem::PspProblem,
     },
-    kernel::{body::Body, problem::db_error, upkeep::upkeep},
+    kernel::{body::Body, problem::db_error, upkeep::advance_clock},
     AppState,
 };
 
@@ -64,11 +64,7 @@ pub async fn advance(
             "seconds must be between 0 and 10 years",
         ));
     }
-    st.clock.advance(req.seconds * 1000).await?;
-    // Whatever became due in the jump happens before we answer.
-    upkeep(&st).await?;
-    // Retries that fell due in the jump go out now.
-    st.deliverer.wake();
+    advance_clock(&st, req.seconds * 1000).await?;
     Ok(clock_body(&st).into_response())
 }
 
@@ -122,10 +118,7 @@ pub async fn retry(
     Path(id): Path<String>,
 ) -> Result<Response, ApiProblem> {
     let not_found = || ApiProblem::new(404, "Not found", format!("No delivery with id '{id}'"));
-    // Delivery ids are UUIDs, or an event's and a webhook's joined by '-':
-    // anything else names none.
-    let id_like = id.len() <= 100 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-    if !id_like {
+    if !is_delivery_id(&id) {
         return Err(not_found());
     }
     match st.commit(retry_now(&id, st.clock.now())).await {
