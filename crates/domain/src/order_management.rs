@@ -111,6 +111,20 @@ pub fn is_image_id(s: &str) -> bool {
     is_id(s, 128)
 }
 
+/// The order an order path names: a known payment type (any case) and an
+/// order id of the spec's pattern; both are checked.
+pub fn order_path(payment_type: &str, order_id: &str) -> Result<PaymentType, OmError> {
+    let mut invalid = Invalid::default();
+    let pt = PaymentType::parse(payment_type);
+    if pt.is_none() {
+        invalid.add("paymentType", "The paymentType must be ECOM or RECURRING.");
+    }
+    if !is_order_id(order_id) {
+        invalid.add("orderId", "The orderId must match ^[0-9A-Za-z-_\\.]+$.");
+    }
+    invalid.finish(|| pt.unwrap_or(PaymentType::Ecom))
+}
+
 /// One invalid field, as `invalidParams` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidParam {
@@ -160,6 +174,21 @@ impl OmError {
 
     pub fn conflict(detail: impl Into<String>) -> OmError {
         OmError::new(409, "Conflict", detail)
+    }
+}
+
+/// A receipt's rule breaks, each an invalid param.
+impl From<Vec<crate::receipt::FieldError>> for OmError {
+    fn from(errors: Vec<crate::receipt::FieldError>) -> OmError {
+        OmError::invalid(
+            errors
+                .into_iter()
+                .map(|e| InvalidParam {
+                    name: e.field,
+                    reason: e.reason,
+                })
+                .collect(),
+        )
     }
 }
 

@@ -8,7 +8,7 @@ use axum::{
 };
 use serde::Deserialize;
 use vipps_domain::{
-    order_management::{check_upload, is_order_id, Category, NewCategoryV3, OmError, PaymentType},
+    order_management::{check_upload, is_order_id, order_path, Category, NewCategoryV3, OmError},
     receipt::ReceiptPath,
 };
 use vipps_store::{
@@ -42,34 +42,6 @@ fn json<T: serde::Serialize>(status: u16, body: &T) -> Response {
         JSON,
         serde_json::to_string(body).expect("serialises"),
     )
-}
-
-/// The order an order path names: a known payment type (any case) and an
-/// order id of the spec's pattern.
-fn order_key(payment_type: &str, order_id: &str) -> Result<PaymentType> {
-    let mut invalid = Vec::new();
-    let pt = PaymentType::parse(payment_type);
-    if pt.is_none() {
-        invalid.push(("paymentType", "The paymentType must be ECOM or RECURRING."));
-    }
-    if !is_order_id(order_id) {
-        invalid.push(("orderId", "The orderId must match ^[0-9A-Za-z-_\\.]+$."));
-    }
-    match pt {
-        Some(pt) if invalid.is_empty() => Ok(pt),
-        _ => Err(OmError::invalid(
-            invalid
-                .into_iter()
-                .map(
-                    |(name, reason)| vipps_domain::order_management::InvalidParam {
-                        name: name.into(),
-                        reason: reason.into(),
-                    },
-                )
-                .collect(),
-        )
-        .into()),
-    }
 }
 
 /// An image the merchant refers to must be one it uploaded.
@@ -127,7 +99,7 @@ pub async fn put_category(
     Path((payment_type, order_id)): Path<(String, String)>,
     body: Body<OmProblem>,
 ) -> Result<Response> {
-    let pt = order_key(&payment_type, &order_id)?;
+    let pt = order_path(&payment_type, &order_id)?;
     let req: wire::Order = body.json()?;
     let c = Category::new(
         req.category.as_deref(),
@@ -151,21 +123,11 @@ pub async fn add_receipt(
     Path((payment_type, order_id)): Path<(String, String)>,
     body: Body<OmProblem>,
 ) -> Result<Response> {
-    let pt = order_key(&payment_type, &order_id)?;
+    let pt = order_path(&payment_type, &order_id)?;
     let req: wire_receipt::Receipt = body.json()?;
     let receipt = new_receipt(req)
         .validate(&ReceiptPath::ORDER_MANAGEMENT)
-        .map_err(|errors| {
-            OmError::invalid(
-                errors
-                    .into_iter()
-                    .map(|e| vipps_domain::order_management::InvalidParam {
-                        name: e.field,
-                        reason: e.reason,
-                    })
-                    .collect(),
-            )
-        })?;
+        .map_err(OmError::from)?;
     let mut w = WriteSet::new();
     let now = st.clock.now();
     receipt_write(
@@ -193,7 +155,7 @@ pub async fn order(
     m: Merchant,
     Path((payment_type, order_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let pt = order_key(&payment_type, &order_id)?;
+    let pt = order_path(&payment_type, &order_id)?;
     let info = st.db.om_order(m.msn.as_str(), pt, &order_id).await?;
     if info.category.is_none() && info.receipt.is_none() {
         return Err(OmError::not_found(format!(
