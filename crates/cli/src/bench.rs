@@ -405,17 +405,25 @@ fn credentials(a: &Args) -> anyhow::Result<Credentials> {
     })
 }
 
-async fn access_token(
+/// A token from `/accesstoken/get` for these keys (a merchant's, with its
+/// MSN, or a PSP's, without).
+pub(crate) async fn access_token(
     http: &reqwest::Client,
     base: &str,
-    c: &Credentials,
+    client_id: &str,
+    client_secret: &str,
+    subscription_key: &str,
+    msn: Option<&str>,
 ) -> anyhow::Result<String> {
-    let resp = http
+    let mut req = http
         .post(format!("{base}/accesstoken/get"))
-        .header("client_id", &c.client_id)
-        .header("client_secret", &c.client_secret)
-        .header("Ocp-Apim-Subscription-Key", &c.subscription_key)
-        .header("Merchant-Serial-Number", &c.msn)
+        .header("client_id", client_id)
+        .header("client_secret", client_secret)
+        .header("Ocp-Apim-Subscription-Key", subscription_key);
+    if let Some(msn) = msn {
+        req = req.header("Merchant-Serial-Number", msn);
+    }
+    let resp = req
         .send()
         .await
         .with_context(|| format!("cannot reach {base}"))?;
@@ -483,7 +491,15 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         .pool_max_idle_per_host(c)
         .timeout(Duration::from_secs(30))
         .build()?;
-    let token = access_token(&http, &base, &creds).await?;
+    let token = access_token(
+        &http,
+        &base,
+        &creds.client_id,
+        &creds.client_secret,
+        &creds.subscription_key,
+        Some(&creds.msn),
+    )
+    .await?;
     let api = Arc::new(Api {
         http,
         base: base.clone(),

@@ -268,34 +268,6 @@ async fn psp(source: &PspSource<'_>, msn: &str) -> anyhow::Result<(PspCredential
     Ok((creds, serves))
 }
 
-async fn psp_token(
-    http: &reqwest::Client,
-    base: &str,
-    c: &PspCredentials,
-) -> anyhow::Result<String> {
-    let resp = http
-        .post(format!("{base}/accesstoken/get"))
-        .header("client_id", &c.client_id)
-        .header("client_secret", &c.client_secret)
-        .header("Ocp-Apim-Subscription-Key", &c.subscription_key)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach {base}"))?;
-    let status = resp.status();
-    let body: Value = resp
-        .json()
-        .await
-        .context("PSP access token answer is not JSON")?;
-    anyhow::ensure!(
-        status == StatusCode::OK,
-        "PSP access token request failed: HTTP {status}: {body}"
-    );
-    body["access_token"]
-        .as_str()
-        .map(str::to_owned)
-        .context("no access_token in the PSP's answer")
-}
-
 /// `c` tasks run PSP payments until `d` has passed; the wall time includes
 /// payments still finishing.
 pub async fn phase(
@@ -307,7 +279,15 @@ pub async fn phase(
     d: Duration,
 ) -> anyhow::Result<PspPhaseReport> {
     let (creds, msn) = psp(source, msn).await?;
-    let token = psp_token(http, base, &creds).await?;
+    let token = crate::bench::access_token(
+        http,
+        base,
+        &creds.client_id,
+        &creds.client_secret,
+        &creds.subscription_key,
+        None,
+    )
+    .await?;
     let calls = Arc::new(AtomicU64::new(0));
     let (make_payment_url, endpoint) = start_endpoint(calls.clone()).await?;
     let api = Arc::new(PspApi {
