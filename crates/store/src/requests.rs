@@ -1,5 +1,6 @@
-//! The log of API requests shown to integrators. It holds no secrets: no
-//! bodies, no credentials, no tokens, only what identifies the call.
+//! The log of API requests shown to integrators. It holds no secrets: the
+//! caller strips credentials from the headers and secrets from the bodies
+//! (and bounds both) before a record reaches this log.
 
 use serde::Serialize;
 use sqlx::Row;
@@ -9,6 +10,8 @@ use crate::{Db, WriteSet};
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRecord {
+    /// Assigned by the database; 0 until the row is written.
+    pub id: i64,
     pub at: i64,
     pub msn: Option<String>,
     pub method: String,
@@ -20,6 +23,22 @@ pub struct RequestRecord {
     pub plugin_name: Option<String>,
     pub plugin_version: Option<String>,
     pub idempotency_key: Option<String>,
+    pub trace_id: Option<String>,
+    /// Header name → value, credentials already replaced.
+    pub request_headers: Option<serde_json::Value>,
+    pub request_body: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// Which rows [`Db::requests`] returns: all of one merchant's, or those
+/// whose path contains `path`, whose status starts with `status`, or whose
+/// path or request body mentions `mention` (a payment's reference).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RequestFilter<'a> {
+    pub msn: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub mention: Option<&'a str>,
 }
 
 /// Rows written per flush, and the longest a row waits for one.
@@ -32,17 +51,22 @@ pub(crate) const BACKLOG: usize = 100_000;
 /// One statement for a whole flush: the rows travel as one JSON array
 /// parameter and the database expands it, so a flush is one round trip.
 const INSERT_SQLITE: &str = "INSERT INTO requests (at, msn, method, path, status, latency_us, system_name, \
-     system_version, plugin_name, plugin_version, idempotency_key) \
+     system_version, plugin_name, plugin_version, idempotency_key, trace_id, request_headers, request_body, \
+     response_body) \
      SELECT json_extract(value, '$.at'), json_extract(value, '$.msn'), json_extract(value, '$.method'), \
      json_extract(value, '$.path'), json_extract(value, '$.status'), json_extract(value, '$.latency_us'), \
      json_extract(value, '$.system_name'), json_extract(value, '$.system_version'), \
      json_extract(value, '$.plugin_name'), json_extract(value, '$.plugin_version'), \
-     json_extract(value, '$.idempotency_key') FROM json_each($1)";
+     json_extract(value, '$.idempotency_key'), json_extract(value, '$.trace_id'), \
+     json_extract(value, '$.request_headers'), json_extract(value, '$.request_body'), \
+     json_extract(value, '$.response_body') FROM json_each($1)";
 const INSERT_POSTGRES: &str =
     "INSERT INTO requests (at, msn, method, path, status, latency_us, system_name, \
-     system_version, plugin_name, plugin_version, idempotency_key) \
+     system_version, plugin_name, plugin_version, idempotency_key, trace_id, request_headers, request_body, \
+     response_body) \
      SELECT at, msn, method, path, status, latency_us, system_name, system_version, plugin_name, \
-     plugin_version, idempotency_key FROM json_populate_recordset(NULL::requests, $1::json)";
+     plugin_version, idempotency_key, trace_id, request_headers, request_body, response_body \
+     FROM json_populate_recordset(NULL::requests, $1::json)";
 
 fn insert_all(db: &Db, rows: &[RequestRecord]) -> WriteSet {
     let rows: Vec<serde_json::Value> = rows
@@ -52,7 +76,9 @@ fn insert_all(db: &Db, rows: &[RequestRecord]) -> WriteSet {
                 "at": r.at, "msn": r.msn, "method": r.method, "path": r.path, "status": r.status,
                 "latency_us": r.latency_us, "system_name": r.system_name, "system_version": r.system_version,
                 "plugin_name": r.plugin_name, "plugin_version": r.plugin_version,
-                "idempotency_key": r.idempotency_key,
+                "idempotency_key": r.idempotency_key, "trace_id": r.trace_id,
+                "request_headers": r.request_headers.as_ref().map(|h| h.to_string()),
+                "request_body": r.request_body, "response_body": r.response_body,
             })
         })
         .collect();
@@ -126,34 +152,57 @@ impl Db {
         }
     }
 
-    /// The newest requests, optionally of one merchant.
+    /// The newest requests matching `filter`, newest first.
     pub async fn requests(
         &self,
-        msn: Option<&str>,
+        filter: RequestFilter<'_>,
         limit: i64,
     ) -> anyhow::Result<Vec<RequestRecord>> {
+        // `LIKE` patterns with the filter's own `%`/`_` taken literally.
+        let like = |s: &str| {
+            let escaped = s
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        };
         let rows = sqlx::query(
-            "SELECT at, msn, method, path, status, latency_us, system_name, system_version, plugin_name, \
-             plugin_version, idempotency_key FROM requests WHERE ($1 IS NULL OR msn = $1) ORDER BY id DESC LIMIT $2",
+            "SELECT id, at, msn, method, path, status, latency_us, system_name, system_version, plugin_name, \
+             plugin_version, idempotency_key, trace_id, request_headers, request_body, response_body \
+             FROM requests WHERE ($1 IS NULL OR msn = $1) \
+             AND ($2 IS NULL OR path LIKE $2 ESCAPE '\\') \
+             AND ($3 IS NULL OR CAST(status AS TEXT) LIKE $3) \
+             AND ($4 IS NULL OR path LIKE $4 ESCAPE '\\' OR request_body LIKE $4 ESCAPE '\\') \
+             ORDER BY id DESC LIMIT $5",
         )
-        .bind(msn)
+        .bind(filter.msn)
+        .bind(filter.path.map(like))
+        .bind(filter.status.map(|s| format!("{}%", s.replace(['%', '_'], ""))))
+        .bind(filter.mention.map(like))
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
         Ok(rows
             .iter()
             .map(|r| RequestRecord {
-                at: r.get(0),
-                msn: r.get(1),
-                method: r.get(2),
-                path: r.get(3),
-                status: r.get(4),
-                latency_us: r.get(5),
-                system_name: r.get(6),
-                system_version: r.get(7),
-                plugin_name: r.get(8),
-                plugin_version: r.get(9),
-                idempotency_key: r.get(10),
+                id: r.get(0),
+                at: r.get(1),
+                msn: r.get(2),
+                method: r.get(3),
+                path: r.get(4),
+                status: r.get(5),
+                latency_us: r.get(6),
+                system_name: r.get(7),
+                system_version: r.get(8),
+                plugin_name: r.get(9),
+                plugin_version: r.get(10),
+                idempotency_key: r.get(11),
+                trace_id: r.get(12),
+                request_headers: r
+                    .get::<Option<String>, _>(13)
+                    .and_then(|h| serde_json::from_str(&h).ok()),
+                request_body: r.get(14),
+                response_body: r.get(15),
             })
             .collect())
     }

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod capture;
 pub mod idempotency;
 pub mod problem;
 pub mod request_log;

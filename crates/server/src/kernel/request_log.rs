@@ -1,4 +1,5 @@
-//! Records every API request (never its secrets) for the inspection API.
+//! Records every API request (never its secrets) for the inspection API
+//! and the console: headers and bodies come cleaned by [`super::capture`].
 //!
 //! The merchant is known only after authentication, deep inside the handler,
 //! so the middleware hands down an empty [`MsnSlot`] that the auth extractor
@@ -10,6 +11,7 @@ use std::{
 };
 
 use axum::{
+    body::Body,
     extract::{Request, State},
     http::HeaderMap,
     middleware::Next,
@@ -17,6 +19,7 @@ use axum::{
 };
 use vipps_store::requests::RequestRecord;
 
+use super::capture;
 use crate::AppState;
 
 #[derive(Clone, Default)]
@@ -42,8 +45,14 @@ pub async fn record(
     let started = Instant::now();
     let slot = MsnSlot::default();
     req.extensions_mut().insert(slot.clone());
+    let (req, seen) = {
+        let (parts, body) = req.into_parts();
+        let (tee, seen) = capture::TeeBody::new(body);
+        (Request::from_parts(parts, Body::new(tee)), seen)
+    };
     let h = req.headers();
     let mut rec = RequestRecord {
+        id: 0,
         at: st.clock.now(),
         msn: None,
         method: req.method().to_string(),
@@ -55,10 +64,20 @@ pub async fn record(
         plugin_name: header(h, "vipps-system-plugin-name"),
         plugin_version: header(h, "vipps-system-plugin-version"),
         idempotency_key: header(h, "idempotency-key"),
+        trace_id: None,
+        request_headers: Some(capture::headers(h)),
+        request_body: None,
+        response_body: None,
     };
     let header_msn = header(h, "merchant-serial-number");
     let response = next.run(req).await;
     let (response, trace_id) = crate::logging::trace_id_of(response).await;
+    let (response, response_body) = capture::response_body(response).await;
+    rec.response_body = response_body;
+    rec.request_body = match seen.lock() {
+        Ok(seen) => capture::body_for_log(&seen.bytes, seen.total),
+        Err(_) => None,
+    };
     rec.status = response.status().as_u16() as i64;
     rec.latency_us = started.elapsed().as_micros() as i64;
     rec.msn = slot.0.get().cloned().or(header_msn);
@@ -75,6 +94,7 @@ pub async fn record(
         rec.msn.as_deref(),
         trace_id.as_deref(),
     );
+    rec.trace_id = trace_id;
     st.db.log_request(rec);
     response
 }

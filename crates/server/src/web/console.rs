@@ -17,7 +17,7 @@ use serde::Deserialize;
 use vipps_domain::{order_management::PaymentType, payer::DEFAULT_PHONE, Msn};
 use vipps_store::{
     deliveries::{is_delivery_id, retry_now, Attempt, Delivery},
-    requests::RequestRecord,
+    requests::{RequestFilter, RequestRecord},
 };
 
 use super::{
@@ -160,6 +160,11 @@ struct RequestRow {
     status_class: &'static str,
     latency: String,
     system: String,
+    trace_id: String,
+    /// `name: value` lines, credentials already replaced.
+    headers: Vec<String>,
+    request_body: String,
+    response_body: String,
 }
 
 #[derive(Template)]
@@ -193,7 +198,26 @@ fn request_row(r: RequestRecord) -> RequestRow {
             .collect::<Vec<_>>()
             .join(" "),
         path: r.path,
+        trace_id: r.trace_id.unwrap_or_default(),
+        headers: match r.request_headers {
+            Some(serde_json::Value::Object(h)) => h
+                .into_iter()
+                .map(|(name, value)| format!("{name}: {}", value.as_str().unwrap_or_default()))
+                .collect(),
+            _ => Vec::new(),
+        },
+        request_body: pretty(r.request_body),
+        response_body: pretty(r.response_body),
     }
+}
+
+/// A logged body indented for reading when it is JSON, as logged otherwise.
+fn pretty(body: Option<String>) -> String {
+    let body = body.unwrap_or_default();
+    serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or(body)
 }
 
 /// `GET /console/requests?msn=&path=&status=`.
@@ -206,13 +230,17 @@ pub(super) async fn requests(
         .map_err(|_| ErrorPage::bad_request("The filter could not be read"))?;
     let path = Filter::text(&q.path);
     let status = Filter::text(&q.status);
+    let filter = RequestFilter {
+        msn: q.msn()?,
+        path: Some(path.as_str()).filter(|p| !p.is_empty()),
+        status: Some(status.as_str()).filter(|s| !s.is_empty()),
+        mention: None,
+    };
     let rows = st
         .db
-        .requests(q.msn()?, LIST_LIMIT)
+        .requests(filter, LIST_LIMIT)
         .await?
         .into_iter()
-        .filter(|r| path.is_empty() || r.path.contains(&path))
-        .filter(|r| status.is_empty() || r.status.to_string().starts_with(&status))
         .map(request_row)
         .collect();
     Ok(render(
@@ -474,12 +502,18 @@ pub(super) async fn payment(State(st): State<AppState>, Path(token): Path<String
         .filter(|(d, _)| d.order_key.contains(&reference) || d.event_type.contains(&reference))
         .map(delivery_row)
         .collect();
+    // The calls naming the payment in their path, and those creating it
+    // (whose body carries the reference).
+    let filter = RequestFilter {
+        msn: Some(p.msn()),
+        mention: Some(&reference),
+        ..RequestFilter::default()
+    };
     let requests = st
         .db
-        .requests(Some(p.msn()), 1000)
+        .requests(filter, LIST_LIMIT)
         .await?
         .into_iter()
-        .filter(|r| r.path.contains(&reference))
         .map(request_row)
         .collect();
     let order = match p.order_id() {

@@ -51,6 +51,18 @@ async fn every_api_request_is_logged_with_its_headers_and_never_its_secrets() {
     assert_eq!(entry["pluginVersion"], "4.5.6");
     assert_eq!(entry["idempotencyKey"], "logged-key");
     assert!(entry["latencyUs"].as_i64().unwrap() > 0);
+    // Headers and bodies are kept, credentials replaced.
+    assert_eq!(entry["requestHeaders"]["authorization"], "[redacted]");
+    assert_eq!(
+        entry["requestHeaders"]["ocp-apim-subscription-key"],
+        "[redacted]"
+    );
+    assert_eq!(entry["requestHeaders"]["vipps-system-name"], "acme");
+    let sent: Value = serde_json::from_str(entry["requestBody"].as_str().unwrap()).unwrap();
+    assert_eq!(sent["reference"], "order-logged-01");
+    let answered: Value = serde_json::from_str(entry["responseBody"].as_str().unwrap()).unwrap();
+    assert_eq!(answered["reference"], "order-logged-01");
+    assert!(entry["id"].as_i64().unwrap() > 0);
     // The token call is logged too, but no secret ever is.
     assert!(raw.contains("/accesstoken/get"));
     for secret in [
@@ -74,6 +86,83 @@ async fn every_api_request_is_logged_with_its_headers_and_never_its_secrets() {
             .len(),
         0
     );
+}
+
+#[tokio::test]
+async fn the_request_log_filters_and_keeps_no_secret_from_bodies() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(&app.merchant).await;
+    // A webhook registration answers its signing secret; the log must not keep it.
+    let r = app
+        .api(reqwest::Method::POST, "/webhooks/v1/webhooks")
+        .await
+        .json(&serde_json::json!({"url": "https://example.com/hook", "events": ["epayments.payment.created.v1"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let secret = r.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A malformed body is shown as sent, with the traceId of its 400.
+    let r = app
+        .api(reqwest::Method::POST, "/epayment/v1/payments")
+        .await
+        .header("Idempotency-Key", "broken-1")
+        .header("Content-Type", "application/json")
+        .body("{\"amount\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let trace_id = r.json::<Value>().await.unwrap()["traceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list = |query: &'static str| {
+        let url = app.url(&format!(
+            "/sandbox/v1/requests?msn={}&{query}",
+            app.merchant.msn
+        ));
+        let client = app.client.clone();
+        async move {
+            let raw = client.get(&url).send().await.unwrap().text().await.unwrap();
+            let v: Value = serde_json::from_str(&raw).unwrap();
+            (v["requests"].as_array().unwrap().clone(), raw)
+        }
+    };
+    let (failed, _) = eventually("the refused call in the log", || async {
+        let (rows, raw) = list("status=4").await;
+        (!rows.is_empty()).then_some((rows, raw))
+    })
+    .await;
+    assert!(failed
+        .iter()
+        .all(|e| e["status"].as_i64().unwrap() / 100 == 4));
+    let broken = &failed[0];
+    assert_eq!(broken["requestBody"], "{\"amount\": ");
+    assert_eq!(broken["traceId"], trace_id.as_str());
+    let (hooks, _) = eventually("the webhook registration in the log", || async {
+        let (rows, raw) = list("path=/webhooks/").await;
+        (!rows.is_empty()).then_some((rows, raw))
+    })
+    .await;
+    assert!(hooks
+        .iter()
+        .all(|e| e["path"].as_str().unwrap().starts_with("/webhooks/")));
+    assert!(hooks[0]["responseBody"]
+        .as_str()
+        .unwrap()
+        .contains("[redacted]"));
+    let (_, everything) = list("limit=1000").await;
+    assert!(everything.contains("/accesstoken/get"));
+    for leaked in [&secret, &token, &app.merchant.client_secret] {
+        assert!(
+            !everything.contains(leaked.as_str()),
+            "a secret reached the log"
+        );
+    }
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ use vipps_domain::{
 use vipps_store::{
     deliveries::{is_delivery_id, retry_now, Faults},
     psps::is_psp_id,
+    requests::RequestFilter,
     WriteError,
 };
 
@@ -73,6 +74,9 @@ pub async fn advance(
 pub struct ListQuery {
     msn: Option<String>,
     limit: Option<i64>,
+    /// Requests only: a part of the path, and the start of the status.
+    path: Option<String>,
+    status: Option<String>,
 }
 
 impl ListQuery {
@@ -94,7 +98,13 @@ pub async fn requests(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiProblem> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let list = st.db.requests(q.msn()?, limit).await?;
+    let filter = RequestFilter {
+        msn: q.msn()?,
+        path: q.path.as_deref().filter(|p| !p.is_empty()),
+        status: q.status.as_deref().filter(|s| !s.is_empty()),
+        mention: None,
+    };
+    let list = st.db.requests(filter, limit).await?;
     Ok(Json(json!({"requests": list})).into_response())
 }
 
