@@ -3,6 +3,7 @@
 mod bench;
 mod bench_deliveries;
 mod bench_psp;
+mod checklist;
 mod demo;
 
 use std::{
@@ -63,6 +64,9 @@ enum Command {
     /// Print the demo merchant's (and demo PSP's) keys again, as `export`
     /// lines to paste into a shell.
     Env(EnvArgs),
+    /// Judge a merchant's recorded traffic against the official integration
+    /// checklists; exit code 0 only when nothing failed or is missing.
+    Checklist(checklist::Args),
     /// Run full ePayment lifecycles against a running server and report throughput.
     Bench(bench::Args),
     /// Drain a webhook outbox backlog in-process to a local receiver and report
@@ -445,6 +449,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
         Command::Env(args) => print_env(args),
+        Command::Checklist(args) => checklist::run(args).await,
         Command::Merchant {
             command:
                 MerchantCommand::Add {

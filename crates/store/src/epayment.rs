@@ -134,25 +134,25 @@ impl Db {
         .bind(reference)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let name: String = r.get(0);
-                let currency: String = r.get(2);
-                Ok(PaymentEvent {
-                    name: EventName::parse(&name)
-                        .ok_or_else(|| anyhow::anyhow!("bad event name {name}"))?,
-                    amount: Money::new(
-                        r.get(1),
-                        Currency::parse(&currency)
-                            .ok_or_else(|| anyhow::anyhow!("bad currency"))?,
-                    ),
-                    timestamp: r.get(3),
-                    idempotency_key: r.get(4),
-                    success: r.get::<i64, _>(5) != 0,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| event_from_row(r, 0)).collect()
     }
+}
+
+/// An event from a row holding `name, amount, currency, ts,
+/// idempotency_key, success` from column `at` on.
+pub(crate) fn event_from_row(r: &sqlx::any::AnyRow, at: usize) -> anyhow::Result<PaymentEvent> {
+    let name: String = r.get(at);
+    let currency: String = r.get(at + 2);
+    Ok(PaymentEvent {
+        name: EventName::parse(&name).ok_or_else(|| anyhow::anyhow!("bad event name {name}"))?,
+        amount: Money::new(
+            r.get(at + 1),
+            Currency::parse(&currency).ok_or_else(|| anyhow::anyhow!("bad currency"))?,
+        ),
+        timestamp: r.get(at + 3),
+        idempotency_key: r.get(at + 4),
+        success: r.get::<i64, _>(at + 5) != 0,
+    })
 }
 
 fn body(p: &Payment) -> String {

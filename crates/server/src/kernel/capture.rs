@@ -126,6 +126,21 @@ pub struct Seen {
     pub total: usize,
 }
 
+impl Seen {
+    /// Names the body: equal for equal bodies (of the first 256 KiB and
+    /// the same length), so a repeated request can be told from a changed one.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(&self.bytes);
+        h.update(self.total.to_le_bytes());
+        h.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 /// A request body that copies its first [`BODY_READ`] bytes into `seen`
 /// as the handler reads them.
 pub struct TeeBody {

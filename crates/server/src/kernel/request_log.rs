@@ -68,16 +68,18 @@ pub async fn record(
         request_headers: Some(capture::headers(h)),
         request_body: None,
         response_body: None,
+        request_id: header(h, "x-request-id"),
+        body_digest: None,
     };
     let header_msn = header(h, "merchant-serial-number");
     let response = next.run(req).await;
     let (response, trace_id) = crate::logging::trace_id_of(response).await;
     let (response, response_body) = capture::response_body(response).await;
     rec.response_body = response_body;
-    rec.request_body = match seen.lock() {
-        Ok(seen) => capture::body_for_log(&seen.bytes, seen.total),
-        Err(_) => None,
-    };
+    if let Ok(seen) = seen.lock() {
+        rec.request_body = capture::body_for_log(&seen.bytes, seen.total);
+        rec.body_digest = Some(seen.digest());
+    }
     rec.status = response.status().as_u16() as i64;
     rec.latency_us = started.elapsed().as_micros() as i64;
     rec.msn = slot.0.get().cloned().or(header_msn);

@@ -19,6 +19,7 @@
 //! `apis/<api>/payer.rs`. Forms are POST followed by a 303 redirect, so
 //! reloading a result page never repeats an approval.
 
+mod checklist;
 mod console;
 mod orders;
 mod pages;
@@ -68,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/payments/{token}/approve", post(console::approve))
         .route("/console/payments/{token}/reject", post(console::reject))
         .route("/console/requests", get(console::requests))
+        .route("/console/checklist", get(checklist::page))
+        .route("/console/checklist.md", get(checklist::markdown))
         .route("/console/deliveries", get(console::deliveries))
         .route("/console/deliveries/{id}/retry", post(console::retry))
         .route("/app/images/{msn}/{image_id}", get(orders::image))

@@ -6,6 +6,7 @@ mod admin_token;
 mod bad_input;
 mod bad_input_props;
 mod browser;
+mod checklist;
 mod checkout;
 mod checkout_page;
 mod common;

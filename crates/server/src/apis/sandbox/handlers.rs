@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use vipps_delivery::worker::validate_faults;
 use vipps_domain::{
+    checklist::Checklist,
     ecom::{EcomError, UnitSettings},
     psp::PspError,
     time_fmt::rfc3339,
@@ -364,4 +365,41 @@ pub async fn forget_merchant_data(
     }
     st.db.forget_merchant_data(&msn).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ChecklistQuery {
+    checklist: Option<String>,
+}
+
+/// `GET /sandbox/v1/merchants/{msn}/checklist[?checklist=ecom|checkout|psp|order-management]`:
+/// the checklist verifier's report, one object for one checklist, an array
+/// of all four without the parameter.
+pub async fn merchant_checklist(
+    State(st): State<AppState>,
+    Path(msn): Path<String>,
+    Query(q): Query<ChecklistQuery>,
+) -> Result<Response, ApiProblem> {
+    if Msn::parse(&msn).is_none() || st.db.merchant_by_msn(&msn).await?.is_none() {
+        return Err(ApiProblem::new(
+            404,
+            "Not Found",
+            format!("No merchant has MSN {msn}"),
+        ));
+    }
+    let only = match q.checklist.as_deref() {
+        None => None,
+        Some(name) => Some(Checklist::parse(name).ok_or_else(|| {
+            ApiProblem::bad_field(
+                "Invalid request",
+                "checklist",
+                "checklist must be one of ecom, checkout, psp, order-management",
+            )
+        })?),
+    };
+    let reports = st.db.checklist_reports(&msn, only).await?;
+    Ok(match only {
+        Some(_) => Json(json!(reports[0])).into_response(),
+        None => Json(json!(reports)).into_response(),
+    })
 }

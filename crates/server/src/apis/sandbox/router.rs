@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sandbox/v1/merchants/{msn}/settings", post(ecom_settings))
         .route(
+            "/sandbox/v1/merchants/{msn}/checklist",
+            get(super::handlers::merchant_checklist),
+        )
+        .route(
             "/sandbox/v1/merchants/{msn}/ecom/{order_id}/reject",
             post(ecom_reject),
         )

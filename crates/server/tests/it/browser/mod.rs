@@ -153,6 +153,27 @@ impl Browser {
         self.find(css).await.text().await.unwrap()
     }
 
+    /// Waits until `css` shows `expected` (after a form posts back to the
+    /// same address, the old page may still be there, or be replaced while
+    /// read).
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let seen = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if seen == expected {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css} shows {seen:?}, not {expected:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn url(&self) -> String {
         self.client.current_url().await.unwrap().to_string()
     }
