@@ -1,6 +1,7 @@
 //! `vipps-sandbox`: parse arguments, then hand over to the library crates.
 
 mod bench;
+mod bench_checklist;
 mod bench_deliveries;
 mod bench_psp;
 mod checklist;
@@ -72,6 +73,8 @@ enum Command {
     /// Drain a webhook outbox backlog in-process to a local receiver and report
     /// delivery throughput and commit-to-arrival latency.
     BenchDeliveries(bench_deliveries::Args),
+    /// Time the checklist verifier for a merchant with a large recorded history.
+    BenchChecklist(bench_checklist::Args),
 }
 
 #[derive(clap::Args)]
@@ -492,6 +495,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Psp { command } => psp_command(command).await,
         Command::Bench(args) => bench::run(args).await,
         Command::BenchDeliveries(args) => bench_deliveries::run(args).await,
+        Command::BenchChecklist(args) => bench_checklist::run(args).await,
     }
 }
 

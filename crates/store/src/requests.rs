@@ -151,6 +151,15 @@ impl Db {
         self.write(w).await
     }
 
+    /// Writes log rows at once, in flush-sized statements (for importing
+    /// and for benchmarks; the API's rows go through [`Db::log_request`]).
+    pub async fn import_requests(&self, rows: &[RequestRecord]) -> Result<(), crate::WriteError> {
+        for chunk in rows.chunks(FLUSH_ROWS) {
+            self.write(insert_all(self, chunk)).await?;
+        }
+        Ok(())
+    }
+
     /// Queues a request for the log without making the caller wait.
     pub fn log_request(&self, r: RequestRecord) {
         if self.request_log.try_send(r).is_err() {

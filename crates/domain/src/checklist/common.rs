@@ -150,15 +150,19 @@ pub fn system_headers(t: &Traffic, prefixes: &[&str]) -> Judgement {
     )
 }
 
-/// The next call after `i` of the same method and path, within the retry
-/// window: the merchant's next try of the same thing.
-fn next_try<'a>(calls: &[&'a Call], i: usize) -> Option<&'a Call> {
-    let first = calls[i];
-    calls[i + 1..]
-        .iter()
-        .copied()
-        .take_while(|c| c.at - first.at <= RETRY_WINDOW)
-        .find(|c| c.method == first.method && c.path == first.path)
+/// Each call's next try: the next call of the same method and path within
+/// the retry window, found in one pass.
+fn next_tries<'a>(calls: &[&'a Call]) -> Vec<Option<&'a Call>> {
+    let mut next = vec![None; calls.len()];
+    let mut last_of: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, c) in calls.iter().enumerate() {
+        if let Some(prev) = last_of.insert((c.method.as_str(), c.path.as_str()), i) {
+            if c.at - calls[prev].at <= RETRY_WINDOW {
+                next[prev] = Some(*c);
+            }
+        }
+    }
+    next
 }
 
 /// A refusal whose cause the request itself carries: trying it again
@@ -175,11 +179,11 @@ pub fn handles_errors(t: &Traffic, prefixes: &[&str]) -> Judgement {
     let calls: Vec<&Call> = calls_to(t, prefixes).collect();
     let mut repeated = Vec::new();
     let mut rekeyed = Vec::new();
-    for (i, c) in calls.iter().enumerate() {
+    for (c, next) in calls.iter().zip(next_tries(&calls)) {
         if c.method == "GET" {
             continue;
         }
-        let Some(next) = next_try(&calls, i) else {
+        let Some(next) = next else {
             continue;
         };
         let same_body = c.body_digest.is_some() && c.body_digest == next.body_digest;
