@@ -7,6 +7,7 @@
 //! `chromedriver` on the PATH they are skipped with a notice, unless
 //! `VIPPS_SANDBOX_BROWSER_TESTS=required` (as `.ci/run` sets it).
 
+mod checklist;
 mod checkout;
 mod console;
 mod orders;

@@ -23,7 +23,7 @@ const EVENTS: &[&str] = &[
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Break {
+pub(crate) enum Break {
     Nothing,
     WebhookFailsOnCancel,
     OneCallWithoutHeaders,
@@ -80,7 +80,7 @@ async fn read_session(shop: &Shop<'_>, reference: &str) {
 
 /// A merchant's whole Checkout + ePayment integration, as its test suite
 /// would run it, broken in one way (or none).
-async fn integrate(app: &TestApp, broken: Break) {
+pub(crate) async fn integrate(app: &TestApp, broken: Break) {
     let shop = Shop::new(app, &app.merchant);
     let hooks = Receiver::start().await;
     let callbacks = Receiver::start().await;
