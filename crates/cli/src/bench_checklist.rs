@@ -67,6 +67,7 @@ fn calls(msn: &str, n: usize, start: i64) -> Vec<RequestRecord> {
                 response_body: None,
                 request_id: None,
                 body_digest: Some(format!("{:024x}", i)),
+                fault: None,
             }
         })
         .collect()

@@ -270,6 +270,8 @@ pub struct Call {
     /// eCom's `X-Request-Id`.
     pub request_id: Option<String>,
     pub body_digest: Option<String>,
+    /// The sandbox fault rule that answered the call (not the API itself).
+    pub fault: Option<String>,
 }
 
 impl Call {

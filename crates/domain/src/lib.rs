@@ -2,6 +2,7 @@
 //! machines and the error catalogue. Nothing here does I/O or reads the wall
 //! clock; time is always passed in as Unix milliseconds from the sandbox clock.
 
+pub mod api_faults;
 pub mod checklist;
 pub mod checkout;
 pub mod ecom;

@@ -73,6 +73,8 @@ pub struct AppState {
     pub deliverer: Deliverer,
     /// The payment families the upkeep loop sweeps for expiries.
     pub expiring: Arc<[Sweep]>,
+    /// Calls counted against merchants' rate limits, in this process.
+    pub rate_windows: Arc<crate::kernel::api_faults::RateWindows>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             keys: Arc::new(TokenKeys::new(&secret)),
             deliverer,
             expiring: apis::expiring().into(),
+            rate_windows: Arc::default(),
         })
     }
 }
@@ -123,6 +126,10 @@ pub fn build_router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             apis::ERROR_FORMATS,
             crate::kernel::problem::in_api_format,
+        ))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), apis::ERROR_FORMATS),
+            crate::kernel::api_faults::apply,
         ))
         .layer(middleware::from_fn_with_state(
             (state.clone(), apis::API_PREFIXES),

@@ -26,7 +26,7 @@ use tokio::{
 };
 use tower::{Service, ServiceExt};
 
-use crate::kernel::auth::gateway;
+use crate::kernel::{api_faults::CloseConnection, auth::gateway};
 
 /// How many connections the server holds and for how long.
 #[derive(Debug, Clone)]
@@ -132,7 +132,8 @@ fn builder(header_timeout: Duration, keep_alive: bool) -> auto::Builder<TokioExe
 
 type HyperRequest = hyper::Request<hyper::body::Incoming>;
 /// A tower service over axum requests, as hyper calls it.
-type ForHyper<S> = TowerToHyperService<tower::util::MapRequest<S, fn(HyperRequest) -> Request>>;
+type ForHyper<S> =
+    TowerToHyperService<CloseOnMark<tower::util::MapRequest<S, fn(HyperRequest) -> Request>>>;
 
 /// Adapts a tower service over axum requests to what hyper calls.
 fn hyper_service<S>(service: S) -> ForHyper<S>
@@ -140,7 +141,52 @@ where
     S: Service<Request, Response = Response, Error = Infallible> + Clone,
 {
     let to_axum: fn(HyperRequest) -> Request = |req| req.map(Body::new);
-    TowerToHyperService::new(service.map_request(to_axum))
+    TowerToHyperService::new(CloseOnMark(service.map_request(to_axum)))
+}
+
+/// A response the app marked [`CloseConnection`] is not sent: the service
+/// fails instead, and hyper closes the connection without an answer.
+#[derive(Clone)]
+struct CloseOnMark<S>(S);
+
+#[derive(Debug)]
+struct Closed;
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed without an answer (fault injection)")
+    }
+}
+
+impl std::error::Error for Closed {}
+
+impl<S, R> Service<R> for CloseOnMark<S>
+where
+    S: Service<R, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Closed;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Closed>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Closed>> {
+        self.0.poll_ready(cx).map(|r| r.map_err(|e| match e {}))
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let answer = self.0.call(req);
+        Box::pin(async move {
+            let response = answer.await.map_err(|e| match e {})?;
+            if response.extensions().get::<CloseConnection>().is_some() {
+                return Err(Closed);
+            }
+            Ok(response)
+        })
+    }
 }
 
 /// The overflow lane's service: `/health` from the app, 503 for the rest.

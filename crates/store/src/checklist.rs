@@ -42,7 +42,7 @@ impl Db {
     async fn checklist_calls(&self, msn: &str) -> anyhow::Result<Vec<Call>> {
         const SQL: &str = "SELECT id, at, method, path, status, system_name IS NOT NULL, \
              system_version IS NOT NULL, plugin_name IS NOT NULL, plugin_version IS NOT NULL, \
-             idempotency_key, request_id, body_digest FROM requests WHERE msn = $1 ORDER BY id";
+             idempotency_key, request_id, body_digest, fault FROM requests WHERE msn = $1 ORDER BY id";
         // A long history is most of a verdict's time: on SQLite it is read
         // directly, off the async threads (see `fast_read`).
         if self.sqlite_file.is_some() {
@@ -65,6 +65,7 @@ impl Db {
                             idempotency_key: r.get(9)?,
                             request_id: r.get(10)?,
                             body_digest: r.get(11)?,
+                            fault: r.get(12)?,
                         })
                     })?;
                     rows.collect::<rusqlite::Result<Vec<Call>>>()
@@ -89,6 +90,7 @@ impl Db {
                 idempotency_key: r.get(9),
                 request_id: r.get(10),
                 body_digest: r.get(11),
+                fault: r.get(12),
             })
             .collect())
     }

@@ -7,6 +7,7 @@
 //! all-or-nothing, with optimistic version checks reported as
 //! [`WriteError::Conflict`](writer::WriteError::Conflict).
 
+pub mod api_faults;
 pub mod checklist;
 pub mod checkout;
 pub mod clock;

@@ -32,6 +32,8 @@ pub struct RequestRecord {
     pub request_id: Option<String>,
     /// A digest of the body as sent: equal digests, equal bodies.
     pub body_digest: Option<String>,
+    /// The fault rule or rate limit that answered it, if one did.
+    pub fault: Option<String>,
 }
 
 /// Which rows [`Db::requests`] returns: all of one merchant's, or those
@@ -56,7 +58,7 @@ pub(crate) const BACKLOG: usize = 100_000;
 /// parameter and the database expands it, so a flush is one round trip.
 const INSERT_SQLITE: &str = "INSERT INTO requests (at, msn, method, path, status, latency_us, system_name, \
      system_version, plugin_name, plugin_version, idempotency_key, trace_id, request_headers, request_body, \
-     response_body, request_id, body_digest) \
+     response_body, request_id, body_digest, fault) \
      SELECT json_extract(value, '$.at'), json_extract(value, '$.msn'), json_extract(value, '$.method'), \
      json_extract(value, '$.path'), json_extract(value, '$.status'), json_extract(value, '$.latency_us'), \
      json_extract(value, '$.system_name'), json_extract(value, '$.system_version'), \
@@ -64,14 +66,14 @@ const INSERT_SQLITE: &str = "INSERT INTO requests (at, msn, method, path, status
      json_extract(value, '$.idempotency_key'), json_extract(value, '$.trace_id'), \
      json_extract(value, '$.request_headers'), json_extract(value, '$.request_body'), \
      json_extract(value, '$.response_body'), json_extract(value, '$.request_id'), \
-     json_extract(value, '$.body_digest') FROM json_each($1)";
+     json_extract(value, '$.body_digest'), json_extract(value, '$.fault') FROM json_each($1)";
 const INSERT_POSTGRES: &str =
     "INSERT INTO requests (at, msn, method, path, status, latency_us, system_name, \
      system_version, plugin_name, plugin_version, idempotency_key, trace_id, request_headers, request_body, \
-     response_body, request_id, body_digest) \
+     response_body, request_id, body_digest, fault) \
      SELECT at, msn, method, path, status, latency_us, system_name, system_version, plugin_name, \
      plugin_version, idempotency_key, trace_id, request_headers, request_body, response_body, request_id, \
-     body_digest FROM json_populate_recordset(NULL::requests, $1::json)";
+     body_digest, fault FROM json_populate_recordset(NULL::requests, $1::json)";
 
 fn insert_all(db: &Db, rows: &[RequestRecord]) -> WriteSet {
     let rows: Vec<serde_json::Value> = rows
@@ -84,7 +86,7 @@ fn insert_all(db: &Db, rows: &[RequestRecord]) -> WriteSet {
                 "idempotency_key": r.idempotency_key, "trace_id": r.trace_id,
                 "request_headers": r.request_headers.as_ref().map(|h| h.to_string()),
                 "request_body": r.request_body, "response_body": r.response_body,
-                "request_id": r.request_id, "body_digest": r.body_digest,
+                "request_id": r.request_id, "body_digest": r.body_digest, "fault": r.fault,
             })
         })
         .collect();
@@ -184,7 +186,7 @@ impl Db {
         let rows = sqlx::query(
             "SELECT id, at, msn, method, path, status, latency_us, system_name, system_version, plugin_name, \
              plugin_version, idempotency_key, trace_id, request_headers, request_body, response_body, \
-             request_id, body_digest FROM requests WHERE ($1 IS NULL OR msn = $1) \
+             request_id, body_digest, fault FROM requests WHERE ($1 IS NULL OR msn = $1) \
              AND ($2 IS NULL OR path LIKE $2 ESCAPE '\\') \
              AND ($3 IS NULL OR CAST(status AS TEXT) LIKE $3) \
              AND ($4 IS NULL OR path LIKE $4 ESCAPE '\\' OR request_body LIKE $4 ESCAPE '\\') \
@@ -220,6 +222,7 @@ impl Db {
                 response_body: r.get(15),
                 request_id: r.get(16),
                 body_digest: r.get(17),
+                fault: r.get(18),
             })
             .collect())
     }

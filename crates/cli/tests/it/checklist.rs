@@ -35,6 +35,7 @@ fn call(msn: &str, at: i64, method: &str, path: &str, status: i64, digest: &str)
         response_body: None,
         request_id: None,
         body_digest: Some(digest.to_owned()),
+        fault: None,
     }
 }
 

@@ -166,6 +166,19 @@ fn next_tries<'a>(calls: &[&'a Call]) -> Vec<Option<&'a Call>> {
     next
 }
 
+/// The least a merchant must wait after a 429 (the gateway's Retry-After
+/// is at least a second).
+const RATE_LIMIT_WAIT: Millis = SECOND;
+
+/// " (injected by the sandbox)" for a call a fault rule answered.
+fn injected_note(c: &Call) -> &'static str {
+    if c.fault.is_some() {
+        " (injected by a fault rule)"
+    } else {
+        ""
+    }
+}
+
 /// A refusal whose cause the request itself carries: trying it again
 /// unchanged cannot succeed. (401 is a token to renew, 408/429 ask to
 /// retry later.)
@@ -180,7 +193,13 @@ pub fn handles_errors(t: &Traffic, prefixes: &[&str]) -> Judgement {
     let calls: Vec<&Call> = calls_to(t, prefixes).collect();
     let mut repeated = Vec::new();
     let mut rekeyed = Vec::new();
+    let mut hasty = Vec::new();
     for (c, next) in calls.iter().zip(next_tries(&calls)) {
+        if let (429, Some(next)) = (c.status, next) {
+            if next.at - c.at < RATE_LIMIT_WAIT {
+                hasty.push((*c, next));
+            }
+        }
         if c.method == "GET" {
             continue;
         }
@@ -219,13 +238,28 @@ pub fn handles_errors(t: &Traffic, prefixes: &[&str]) -> Judgement {
     if let Some((first, next)) = rekeyed.first() {
         return Judgement::failed(
             format!(
-                "{} {} got no usable answer ({}) at {} and was retried with a different idempotency key \
+                "{} {} got no usable answer ({}) at {}{} and was retried with a different idempotency key \
                  at {}: had the first taken effect, the retry would do it twice. Retry with the same key.",
                 first.method,
                 first.path,
                 first.status,
                 rfc3339(first.at),
+                injected_note(first),
                 rfc3339(next.at)
+            ),
+            vec![Evidence::request(first), Evidence::request(next)],
+        );
+    }
+    if let Some((first, next)) = hasty.first() {
+        return Judgement::failed(
+            format!(
+                "{} {} was answered 429 at {}{} and sent again {} ms later: wait as long as \
+                 Retry-After says before trying again.",
+                first.method,
+                first.path,
+                rfc3339(first.at),
+                injected_note(first),
+                next.at - first.at
             ),
             vec![Evidence::request(first), Evidence::request(next)],
         );

@@ -119,6 +119,30 @@ fn a_retry_of_an_unanswered_change_under_a_new_key_fails() {
 }
 
 #[test]
+fn a_retry_sooner_than_a_second_after_a_429_fails() {
+    let mut t = Traffic::default();
+    let mut limited = call(1, 0, "POST", "/epayment/v1/payments/r/capture", 429);
+    limited.fault = Some("rate limit l1".into());
+    t.calls.push(limited);
+    t.calls
+        .push(call(2, 200, "POST", "/epayment/v1/payments/r/capture", 200));
+    let j = common::handles_errors(&t, &["/epayment/"]);
+    assert_eq!(j.verdict, Verdict::Failed);
+    assert!(j.reason.contains("answered 429"), "{}", j.reason);
+    assert!(
+        j.reason.contains("injected by a fault rule"),
+        "{}",
+        j.reason
+    );
+    assert!(j.reason.contains("200 ms later"), "{}", j.reason);
+    t.calls[1].at = 1_500;
+    assert_eq!(
+        common::handles_errors(&t, &["/epayment/"]).verdict,
+        Verdict::Passed
+    );
+}
+
+#[test]
 fn polling_faster_than_the_guidance_fails() {
     let mut t = Traffic::default();
     for i in 0..5 {

@@ -5,6 +5,7 @@
 //! [`versioned::Family`].
 
 pub mod admin;
+pub mod api_faults;
 pub mod auth;
 pub mod body;
 pub mod capture;

@@ -19,7 +19,10 @@ use axum::{
 };
 use vipps_store::requests::RequestRecord;
 
-use super::capture;
+use super::{
+    api_faults::{CloseConnection, FaultSlot},
+    capture,
+};
 use crate::AppState;
 
 #[derive(Clone, Default)]
@@ -45,6 +48,8 @@ pub async fn record(
     let started = Instant::now();
     let slot = MsnSlot::default();
     req.extensions_mut().insert(slot.clone());
+    let fault = FaultSlot::default();
+    req.extensions_mut().insert(fault.clone());
     let (req, seen) = {
         let (parts, body) = req.into_parts();
         let (tee, seen) = capture::TeeBody::new(body);
@@ -70,6 +75,7 @@ pub async fn record(
         response_body: None,
         request_id: header(h, "x-request-id"),
         body_digest: None,
+        fault: None,
     };
     let header_msn = header(h, "merchant-serial-number");
     let response = next.run(req).await;
@@ -80,7 +86,14 @@ pub async fn record(
         rec.request_body = capture::body_for_log(&seen.bytes, seen.total);
         rec.body_digest = Some(seen.digest());
     }
-    rec.status = response.status().as_u16() as i64;
+    let closed = response.extensions().get::<CloseConnection>().is_some();
+    // A call whose connection was closed got no answer at all.
+    rec.status = if closed {
+        0
+    } else {
+        response.status().as_u16() as i64
+    };
+    rec.fault = fault.0.get().cloned();
     rec.latency_us = started.elapsed().as_micros() as i64;
     rec.msn = slot.0.get().cloned().or(header_msn);
     crate::metrics::record_request(
@@ -91,7 +104,7 @@ pub async fn record(
     crate::logging::api_request(
         &rec.method,
         &rec.path,
-        response.status().as_u16(),
+        rec.status as u16,
         rec.latency_us as f64 / 1000.0,
         rec.msn.as_deref(),
         trace_id.as_deref(),

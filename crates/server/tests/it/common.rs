@@ -58,6 +58,28 @@ impl TestApp {
         }
     }
 
+    /// A second server on the same database, with its own connections, as
+    /// another process would be; answers its base URL.
+    pub async fn second_server(&self) -> String {
+        let db = self
+            ._database
+            .connect(DbOptions { max_connections: 5 })
+            .await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(
+            db,
+            Config {
+                public_url: base.clone(),
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap();
+        tokio::spawn(vipps_server::app::serve(listener, state));
+        base
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -3,6 +3,7 @@
 
 mod accesstoken;
 mod admin_token;
+mod api_faults;
 mod bad_input;
 mod bad_input_props;
 mod browser;

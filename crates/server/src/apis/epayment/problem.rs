@@ -169,7 +169,11 @@ pub fn refused(status: u16, why: String, _path: &str) -> Response {
     let title = match status {
         404 => "Not found",
         405 => "Method not allowed",
-        _ => "Invalid request",
+        400..=499 => "Invalid request",
+        _ => axum::http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Internal error"),
     };
     ApiProblem::new(status, title, why).into_response()
 }

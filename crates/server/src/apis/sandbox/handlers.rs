@@ -139,7 +139,7 @@ pub async fn retry(
     }
 }
 
-async fn known_merchant(st: &AppState, msn: &str) -> Result<(), ApiProblem> {
+pub(super) async fn known_merchant(st: &AppState, msn: &str) -> Result<(), ApiProblem> {
     let found = match Msn::parse(msn) {
         Some(_) => st.db.merchant_by_msn(msn).await?,
         None => None,

@@ -2,6 +2,7 @@
 //! test platform (clock, request log, deliveries, faults, unit settings).
 //! Unauthenticated on purpose; see docs/compatibility.md#sandbox-api.
 
+pub mod faults;
 pub mod handlers;
 pub mod router;
 

@@ -30,6 +30,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sandbox/v1/merchants/{msn}/settings", post(ecom_settings))
         .route(
+            "/sandbox/v1/merchants/{msn}/api-faults",
+            get(super::faults::list)
+                .post(super::faults::add)
+                .delete(super::faults::remove_all),
+        )
+        .route(
+            "/sandbox/v1/merchants/{msn}/api-faults/{id}",
+            axum::routing::delete(super::faults::remove),
+        )
+        .route(
+            "/sandbox/v1/merchants/{msn}/rate-limits",
+            get(super::faults::rate_limits).post(super::faults::set_rate_limits),
+        )
+        .route(
             "/sandbox/v1/merchants/{msn}/checklist",
             get(super::handlers::merchant_checklist),
         )
