@@ -559,3 +559,39 @@ async fn bad_rules_are_400s_naming_the_field_and_unknown_ids_404s() {
     assert_eq!(app.client.delete(&url).send().await.unwrap().status(), 204);
     assert!(rules(&app, &msn).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_lost_ecom_capture_retried_with_its_request_id_captures_once() {
+    let app = TestApp::spawn().await;
+    ecom::initiate(&app, "eco-lost-1", 10_000, "https://shop.example/cb").await;
+    ecom::approve(&app, "eco-lost-1").await;
+    add_rule(
+        &app,
+        &app.merchant.msn,
+        json!({"match": {"api": "ecom", "operation": "capture"}, "action": {"kind": "lose_response"}, "times": 1}),
+    )
+    .await;
+    let lost = app
+        .api(Method::POST, "/ecomm/v2/payments/eco-lost-1/capture")
+        .await
+        .header("X-Request-Id", "eco-cap-1")
+        .json(&ecom::action(&app, Some(3000)))
+        .send()
+        .await;
+    assert!(lost.is_err());
+    let r = ecom::modify(
+        &app,
+        "eco-lost-1",
+        "capture",
+        Some("eco-cap-1"),
+        ecom::action(&app, Some(3000)),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let details = ecom::details(&app, "eco-lost-1").await;
+    let captures = ecom::operations(&details)
+        .iter()
+        .filter(|o| *o == "CAPTURE")
+        .count();
+    assert_eq!(captures, 1, "{details}");
+}
