@@ -45,6 +45,33 @@ async fn rules(app: &TestApp, msn: &str) -> Vec<Value> {
         .clone()
 }
 
+/// Adds a rule firing once on `api`'s `operation` for the test merchant.
+async fn once(app: &TestApp, api: &str, operation: &str, action: Value) {
+    let rule = json!({"match": {"api": api, "operation": operation}, "action": action, "times": 1});
+    add_rule(app, &app.merchant.msn, rule).await;
+}
+
+/// An authorized ePayment payment.
+async fn authorized(app: &TestApp, reference: &str, value: i64) {
+    app.create(reference, value).await;
+    app.approve(reference).await;
+}
+
+/// An ePayment POST whose answer may never come.
+async fn send_keyed(
+    app: &TestApp,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Result<reqwest::Response> {
+    app.api(Method::POST, path)
+        .await
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+}
+
 fn error_rule(api: &str, operation: Option<&str>, status: u16) -> Value {
     json!({"match": {"api": api, "operation": operation}, "action": {"kind": "error", "status": status}, "times": 1})
 }
@@ -213,22 +240,22 @@ async fn latency_applies_the_call_and_answers_late() {
 #[tokio::test]
 async fn a_lost_capture_is_committed_and_a_same_key_retry_gets_the_stored_answer() {
     let app = TestApp::spawn().await;
-    app.create("lost-ref-1", 20_000).await;
-    app.approve("lost-ref-1").await;
-    add_rule(
+    authorized(&app, "lost-ref-1", 20_000).await;
+    once(
         &app,
-        &app.merchant.msn,
-        json!({"match": {"api": "epayment", "operation": "capture"}, "action": {"kind": "lose_response", "after": "commit"}, "times": 1}),
+        "epayment",
+        "capture",
+        json!({"kind": "lose_response", "after": "commit"}),
     )
     .await;
     let body = json!({"modificationAmount": {"currency": "NOK", "value": 4000}});
-    let lost = app
-        .api(Method::POST, "/epayment/v1/payments/lost-ref-1/capture")
-        .await
-        .header("Idempotency-Key", "cap-lost-ref-1")
-        .json(&body)
-        .send()
-        .await;
+    let lost = send_keyed(
+        &app,
+        "/epayment/v1/payments/lost-ref-1/capture",
+        "cap-lost-ref-1",
+        &body,
+    )
+    .await;
     assert!(
         lost.is_err(),
         "the connection should close without an answer"
@@ -251,19 +278,20 @@ async fn a_lost_capture_is_committed_and_a_same_key_retry_gets_the_stored_answer
     );
     // Lost again, and retried with a new key: a second capture, as the
     // real API would make.
-    add_rule(
+    once(
         &app,
-        &app.merchant.msn,
-        json!({"match": {"api": "epayment", "operation": "capture"}, "action": {"kind": "lose_response"}, "times": 1}),
+        "epayment",
+        "capture",
+        json!({"kind": "lose_response"}),
     )
     .await;
-    let lost = app
-        .api(Method::POST, "/epayment/v1/payments/lost-ref-1/capture")
-        .await
-        .header("Idempotency-Key", "cap-lost-ref-2")
-        .json(&body)
-        .send()
-        .await;
+    let lost = send_keyed(
+        &app,
+        "/epayment/v1/payments/lost-ref-1/capture",
+        "cap-lost-ref-2",
+        &body,
+    )
+    .await;
     assert!(lost.is_err());
     let r = app
         .modify("lost-ref-1", "capture", "cap-lost-ref-3", 4000)
@@ -298,12 +326,12 @@ async fn a_lost_capture_is_committed_and_a_same_key_retry_gets_the_stored_answer
 #[tokio::test]
 async fn a_lost_answer_can_be_a_gateway_504_and_a_reset_applies_nothing() {
     let app = TestApp::spawn().await;
-    app.create("gw-ref-001", 10_000).await;
-    app.approve("gw-ref-001").await;
-    add_rule(
+    authorized(&app, "gw-ref-001", 10_000).await;
+    once(
         &app,
-        &app.merchant.msn,
-        json!({"match": {"api": "epayment", "operation": "capture"}, "action": {"kind": "lose_response", "as": "504"}, "times": 1}),
+        "epayment",
+        "capture",
+        json!({"kind": "lose_response", "as": "504"}),
     )
     .await;
     let r = app.modify("gw-ref-001", "capture", "gw-cap-1", 3000).await;
@@ -315,20 +343,15 @@ async fn a_lost_answer_can_be_a_gateway_504_and_a_reset_applies_nothing() {
         3000
     );
 
-    add_rule(
+    once(&app, "epayment", "refund", json!({"kind": "reset"})).await;
+    let body = json!({"modificationAmount": {"currency": "NOK", "value": 1000}});
+    let reset = send_keyed(
         &app,
-        &app.merchant.msn,
-        json!({"match": {"api": "epayment", "operation": "refund"}, "action": {"kind": "reset"}, "times": 1}),
+        "/epayment/v1/payments/gw-ref-001/refund",
+        "gw-ref-1",
+        &body,
     )
     .await;
-    let body = json!({"modificationAmount": {"currency": "NOK", "value": 1000}});
-    let reset = app
-        .api(Method::POST, "/epayment/v1/payments/gw-ref-001/refund")
-        .await
-        .header("Idempotency-Key", "gw-ref-1")
-        .json(&body)
-        .send()
-        .await;
     assert!(reset.is_err());
     assert_eq!(
         app.payment("gw-ref-001").await["aggregate"]["refundedAmount"]["value"],
@@ -565,12 +588,7 @@ async fn a_lost_ecom_capture_retried_with_its_request_id_captures_once() {
     let app = TestApp::spawn().await;
     ecom::initiate(&app, "eco-lost-1", 10_000, "https://shop.example/cb").await;
     ecom::approve(&app, "eco-lost-1").await;
-    add_rule(
-        &app,
-        &app.merchant.msn,
-        json!({"match": {"api": "ecom", "operation": "capture"}, "action": {"kind": "lose_response"}, "times": 1}),
-    )
-    .await;
+    once(&app, "ecom", "capture", json!({"kind": "lose_response"})).await;
     let lost = app
         .api(Method::POST, "/ecomm/v2/payments/eco-lost-1/capture")
         .await
