@@ -218,16 +218,7 @@ impl Deliverer {
                     ..Outcome::not_sent("dropped by fault injection")
                 },
             );
-            tracing::info!(
-                target: "vipps_sandbox::delivery",
-                delivery = %d.id,
-                kind = %d.kind,
-                url = %d.url.split(['?', '#']).next().unwrap_or_default(),
-                status = rec.status_code,
-                error = rec.error_kind.as_deref().unwrap_or("-"),
-                next_attempt_at = rec.next_attempt_at.map_or("none".to_owned(), |t| t.to_string()),
-                "delivery attempt"
-            );
+            log_attempt(d, &rec);
             return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
         }
         if chance(faults.delay) && faults.delay_ms > 0 {
@@ -239,31 +230,13 @@ impl Deliverer {
                 next_attempt_at: None,
                 ..rec
             };
-            tracing::info!(
-                target: "vipps_sandbox::delivery",
-                delivery = %d.id,
-                kind = %d.kind,
-                url = %d.url.split(['?', '#']).next().unwrap_or_default(),
-                status = rec.status_code,
-                error = rec.error_kind.as_deref().unwrap_or("-"),
-                next_attempt_at = rec.next_attempt_at.map_or("none".to_owned(), |t| t.to_string()),
-                "delivery attempt"
-            );
+            log_attempt(d, &rec);
             return Ok(self.db.write(record_attempt(&d.id, &rec)).await?);
         }
         let sends = if chance(faults.duplicate) { 2 } else { 1 };
         for i in 0..sends {
             let rec = self.send(&c).await;
-            tracing::info!(
-                target: "vipps_sandbox::delivery",
-                delivery = %d.id,
-                kind = %d.kind,
-                url = %d.url.split(['?', '#']).next().unwrap_or_default(),
-                status = rec.status_code,
-                error = rec.error_kind.as_deref().unwrap_or("-"),
-                next_attempt_at = rec.next_attempt_at.map_or("none".to_owned(), |t| t.to_string()),
-                "delivery attempt"
-            );
+            log_attempt(d, &rec);
             if i + 1 < sends {
                 // A duplicate's first copy is logged but leaves the row pending.
                 self.db.write(log_only(&d.id, &rec)).await?;
@@ -554,4 +527,65 @@ pub fn validate_faults(f: &Faults) -> Result<(), &'static str> {
         return Err("delayMs must be at most 60000");
     }
     Ok(())
+}
+
+/// One log line per attempt. The URL loses its userinfo (a receiver's
+/// password), query and fragment; the next attempt is a readable UTC time.
+fn log_attempt(d: &Delivery, rec: &AttemptRecord) {
+    tracing::info!(
+        target: "vipps_sandbox::delivery",
+        delivery = %d.id,
+        kind = %d.kind,
+        url = %loggable_url(&d.url),
+        status = rec.status_code,
+        error = rec.error_kind.as_deref().unwrap_or("-"),
+        next_attempt_at = rec
+            .next_attempt_at
+            .map_or("none".to_owned(), vipps_domain::time_fmt::rfc3339),
+        "delivery attempt"
+    );
+}
+
+/// The URL as it may appear in a log: scheme, host, port and path only.
+fn loggable_url(raw: &str) -> String {
+    match urls::Url::parse(raw) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        // Unparsable: keep only what precedes any query and any userinfo.
+        Err(_) => {
+            let head = raw.split(['?', '#']).next().unwrap_or_default();
+            match (head.find("://"), head.rfind('@')) {
+                (Some(s), Some(at)) if at > s => format!("{}{}", &head[..s + 3], &head[at + 1..]),
+                _ => head.to_owned(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_url;
+
+    #[test]
+    fn a_logged_url_has_no_userinfo_query_or_fragment() {
+        assert_eq!(
+            loggable_url("https://user:pass@shop.example:8443/cb/v2/payments/o1?token=s#f"),
+            "https://shop.example:8443/cb/v2/payments/o1"
+        );
+        assert_eq!(loggable_url("http://u@h/p"), "http://h/p");
+        assert_eq!(loggable_url("not a url://a:b@c/d?e"), "not a url://c/d");
+    }
+
+    #[test]
+    fn the_next_attempt_is_an_rfc3339_time() {
+        assert_eq!(
+            vipps_domain::time_fmt::rfc3339(1_700_000_000_000),
+            "2023-11-14T22:13:20Z"
+        );
+    }
 }
