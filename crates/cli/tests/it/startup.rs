@@ -423,3 +423,89 @@ fn an_empty_admin_token_is_refused() {
     let (_, stderr) = failed(&out);
     assert!(stderr.contains("must not be empty"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_delivery_attempt_line_names_the_url_without_query_and_a_readable_next_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let (server, _, base, stderr) = start(serve_command(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--log-format",
+        "json",
+    ]));
+    let saved: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("data/demo-merchant.json")).unwrap(),
+    )
+    .unwrap();
+    let key = |k: &str| saved[k].as_str().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let token: serde_json::Value = client
+        .post(format!("{base}/accesstoken/get"))
+        .header("client_id", key("client_id"))
+        .header("client_secret", key("client_secret"))
+        .header("Ocp-Apim-Subscription-Key", key("subscription_key"))
+        .header("Merchant-Serial-Number", key("msn"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let call = |path: &str| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .header("Ocp-Apim-Subscription-Key", key("subscription_key"))
+            .header("Merchant-Serial-Number", key("msn"))
+    };
+    // Port 1 refuses at once, so the first attempt fails and a retry is due.
+    let r = call("/webhooks/v1/webhooks")
+        .json(&serde_json::json!({
+            "url": "http://127.0.0.1:1/hook?token=hook-secret",
+            "events": ["epayments.payment.created.v1"]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = call("/epayment/v1/payments")
+        .header("Idempotency-Key", "log-line-1")
+        .json(&serde_json::json!({
+            "amount": {"currency": "NOK", "value": 1000},
+            "paymentMethod": {"type": "WALLET"},
+            "reference": "log-line-1",
+            "userFlow": "WEB_REDIRECT",
+            "returnUrl": "https://shop.example/return"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("delivery attempt") {
+                let _ = tx.send(line);
+                return;
+            }
+        }
+    });
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("no delivery attempt logged");
+    drop(server);
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["url"], "http://127.0.0.1:1/hook", "{line}");
+    assert!(!line.contains("hook-secret"), "{line}");
+    let next = v["next_attempt_at"].as_str().unwrap_or_default();
+    let b = next.as_bytes();
+    assert!(
+        b.len() >= 20 && b[4] == b'-' && b[10] == b'T' && next.ends_with('Z'),
+        "next attempt is not an RFC 3339 UTC time: {line}"
+    );
+}
