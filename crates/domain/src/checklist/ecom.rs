@@ -263,7 +263,9 @@ fn partial_request_ids(t: &Traffic) -> Judgement {
 
 /// Whether a capture/refund call was for part of its payment: its
 /// X-Request-Id names the log entry it made; one without an id is judged
-/// by the payment's log entries of that operation at that time.
+/// by the id-less log entry of that operation it made. The sandbox refuses
+/// a partial capture or refund without an id with 400 before logging it on
+/// the payment, so such a call that left no entry was one.
 fn is_partial_call(t: &Traffic, c: &Call) -> bool {
     let (Some(order_id), Some(op)) = (c.segment(3), c.segment(4)) else {
         return false;
@@ -277,14 +279,29 @@ fn is_partial_call(t: &Traffic, c: &Call) -> bool {
         return false;
     };
     let mut entries = p.log.iter().filter(|e| e.operation == op);
-    let matching = match c.request_id.as_deref().filter(|r| !r.is_empty()) {
-        Some(rid) => entries.rfind(|e| e.request_id == rid),
-        // The entry logged closest after the call.
-        None => entries
-            .filter(|e| e.timestamp >= c.at)
-            .min_by_key(|e| e.timestamp),
-    };
-    matching.is_some_and(|e| is_partial(p, op, e.amount))
+    match c.request_id.as_deref().filter(|r| !r.is_empty()) {
+        Some(rid) => entries
+            .rfind(|e| e.request_id == rid)
+            .is_some_and(|e| is_partial(p, op, e.amount)),
+        None => {
+            // Entries with an id were made by other calls; the one this
+            // call made was logged before the next call on the same path.
+            let next = t
+                .calls
+                .iter()
+                .filter(|n| n.at > c.at && n.method == c.method && n.path == c.path)
+                .map(|n| n.at)
+                .min();
+            let made = entries
+                .filter(|e| e.request_id.is_empty() && e.timestamp >= c.at)
+                .filter(|e| next.is_none_or(|n| e.timestamp < n))
+                .min_by_key(|e| e.timestamp);
+            match made {
+                Some(e) => is_partial(p, op, e.amount),
+                None => c.status == 400,
+            }
+        }
+    }
 }
 
 /// The state an order ended in, as its last operation names it.

@@ -4,6 +4,7 @@
 //! with the right explanation.
 
 pub(crate) mod checkout;
+mod ecom;
 mod order_management;
 mod psp;
 
