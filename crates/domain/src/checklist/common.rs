@@ -215,7 +215,9 @@ pub fn handles_errors(t: &Traffic, prefixes: &[&str]) -> Judgement {
             continue;
         };
         let same_body = c.body_digest.is_some() && c.body_digest == next.body_digest;
-        if refusal_of_the_request(c.status) && same_body {
+        // Adding the X-Request-Id a partial eCom operation lacked is a fix.
+        let same_headers = c.request_id.is_some() == next.request_id.is_some();
+        if refusal_of_the_request(c.status) && same_body && same_headers {
             repeated.push((*c, next));
         }
         let unknown_outcome = c.status >= 500 || c.status == 0;

@@ -96,6 +96,21 @@ fn a_refused_request_repeated_unchanged_fails_error_handling() {
 }
 
 #[test]
+fn adding_the_missing_request_id_after_a_refusal_is_a_fix() {
+    let mut t = Traffic::default();
+    t.calls
+        .push(call(1, 0, "POST", "/ecomm/v2/payments/o/capture", 400));
+    let mut fixed = call(2, 1000, "POST", "/ecomm/v2/payments/o/capture", 200);
+    fixed.body_digest = t.calls[0].body_digest.clone();
+    fixed.request_id = Some("cap-1".into());
+    t.calls.push(fixed);
+    assert_eq!(
+        common::handles_errors(&t, &["/ecomm/"]).verdict,
+        Verdict::Passed
+    );
+}
+
+#[test]
 fn a_retry_of_an_unanswered_change_under_a_new_key_fails() {
     let mut t = Traffic::default();
     let mut first = call(1, 0, "POST", "/epayment/v1/payments/r/capture", 503);
