@@ -134,6 +134,10 @@ pub fn build_router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             (state.clone(), apis::API_PREFIXES),
             request_log::record,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::kernel::merchant_time::scope,
         ));
     // Outermost, so that a refused request reaches nothing else.
     let router = match &state.cfg.admin_token {

@@ -188,7 +188,8 @@ impl Db {
     }
 
     /// One page of a payment table's rows in `open_state` whose `expires_at`
-    /// is at or before `now`, ordered by (expires_at, msn, id) and starting
+    /// is at or before `now` on their merchant's clock (`now` plus the
+    /// merchant's own offset), ordered by (expires_at, msn, id) and starting
     /// strictly after `after`. `table`, `id_column` and `open_state` are
     /// this crate's own constants, never input. A row that cannot be read
     /// is its own error, so it cannot hide the others.
@@ -204,7 +205,8 @@ impl Db {
         use sqlx::Row;
         let sql = format!(
             "SELECT body, version, expires_at, msn, {id_column} FROM {table} \
-             WHERE state = '{open_state}' AND expires_at <= $1 \
+             WHERE state = '{open_state}' AND expires_at <= $1 + COALESCE((SELECT offset_ms \
+             FROM merchant_clocks mc WHERE mc.msn = {table}.msn), 0) \
              AND (expires_at, msn, {id_column}) > ($2, $3, $4) \
              ORDER BY expires_at, msn, {id_column} LIMIT $5"
         );

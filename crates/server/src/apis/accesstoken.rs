@@ -53,7 +53,12 @@ async fn get_token(
     if let Some(axum::Extension(slot)) = slot.filter(|_| !msn.is_empty()) {
         let _ = slot.0.set(msn.clone());
     }
-    let now = st.clock.now() / 1000;
+    // A merchant's token lives on its own clock.
+    let now = if msn.is_empty() {
+        st.clock.now()
+    } else {
+        st.clock.now_for(&msn)
+    } / 1000;
     let ttl = st.cfg.token_ttl_secs;
     let claims = Claims {
         iss: format!("{}/accesstoken", st.cfg.public_url),

@@ -208,7 +208,13 @@ fn gateway_claims(parts: &Parts, st: &AppState) -> Result<Claims, Response> {
         .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
     let claims = st
         .keys
-        .verify(token, st.clock.now() / 1000)
+        .verify(token, |c| {
+            if c.msn.is_empty() {
+                st.clock.now() / 1000
+            } else {
+                st.clock.now_for(&c.msn) / 1000
+            }
+        })
         .ok_or_else(|| gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN))?;
     if claims.skh != key_fingerprint(key) {
         return Err(gateway(StatusCode::UNAUTHORIZED, INVALID_KEY));

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod body;
 pub mod capture;
 pub mod idempotency;
+pub mod merchant_time;
 pub mod problem;
 pub mod request_log;
 pub mod tokens;

@@ -43,7 +43,8 @@ async fn sweep_family<F: Expiring>(st: &AppState) -> anyhow::Result<usize> {
                 // The expiry commits with a version check, racing safely
                 // with other writers: a lost race means someone else moved
                 // it on.
-                Ok(s) => match try_settle::<F>(st, s, now).await {
+                // Judged on the payment's merchant's clock.
+                Ok(s) => match try_settle::<F>(st, s, st.clock.now_for(&cursor.msn)).await {
                     Ok(_) => expired += 1,
                     Err(WriteError::Conflict) => {}
                     Err(e) => {
@@ -84,6 +85,15 @@ pub async fn upkeep(st: &AppState) -> anyhow::Result<usize> {
 /// after. The sandbox API's advance and the console's share it.
 pub async fn advance_clock(st: &AppState, ms: Millis) -> anyhow::Result<()> {
     st.clock.advance(ms).await?;
+    upkeep(st).await?;
+    st.deliverer.wake();
+    Ok(())
+}
+
+/// Moves merchant `msn`'s own clock forward by `ms`; what fell due for it
+/// happens before this returns, as with [`advance_clock`].
+pub async fn advance_merchant_clock(st: &AppState, msn: &str, ms: Millis) -> anyhow::Result<()> {
+    st.clock.advance_for(msn, ms).await?;
     upkeep(st).await?;
     st.deliverer.wake();
     Ok(())

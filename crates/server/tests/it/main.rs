@@ -10,6 +10,7 @@ mod browser;
 mod checklist;
 mod checkout;
 mod checkout_page;
+mod clock;
 mod common;
 mod connections;
 mod deliveries;

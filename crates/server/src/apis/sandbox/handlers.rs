@@ -34,7 +34,11 @@ use crate::{
         epayment::problem::ApiProblem,
         psp::problem::PspProblem,
     },
-    kernel::{body::Body, problem::db_error, upkeep::advance_clock},
+    kernel::{
+        body::Body,
+        problem::db_error,
+        upkeep::{advance_clock, advance_merchant_clock},
+    },
     AppState,
 };
 
@@ -402,4 +406,43 @@ pub async fn merchant_checklist(
         Some(_) => Json(json!(reports[0])).into_response(),
         None => Json(json!(reports)).into_response(),
     })
+}
+
+fn merchant_clock_body(st: &AppState, msn: &str) -> Json<serde_json::Value> {
+    let now = st.clock.now_for(msn);
+    Json(
+        json!({"msn": msn, "now": rfc3339(now), "nowMs": now, "offsetMs": st.clock.offset(),
+        "merchantOffsetMs": st.clock.offset_for(msn)}),
+    )
+}
+
+/// `GET /sandbox/v1/merchants/{msn}/clock`: the merchant's time, with the
+/// global offset and its own.
+pub async fn get_merchant_clock(
+    State(st): State<AppState>,
+    Path(msn): Path<String>,
+) -> Result<Response, ApiProblem> {
+    known_merchant(&st, &msn).await?;
+    st.clock.refresh().await?;
+    Ok(merchant_clock_body(&st, &msn).into_response())
+}
+
+/// `POST /sandbox/v1/merchants/{msn}/clock/advance {"seconds": N}`: moves
+/// only this merchant's clock; what fell due for it happens before the answer.
+pub async fn advance_merchant(
+    State(st): State<AppState>,
+    Path(msn): Path<String>,
+    body: Body<ApiProblem>,
+) -> Result<Response, ApiProblem> {
+    known_merchant(&st, &msn).await?;
+    let req: Advance = body.json()?;
+    if !(0..=10 * 365 * 86_400).contains(&req.seconds) {
+        return Err(ApiProblem::bad_field(
+            "Invalid request",
+            "seconds",
+            "seconds must be between 0 and 10 years",
+        ));
+    }
+    advance_merchant_clock(&st, &msn, req.seconds * 1000).await?;
+    Ok(merchant_clock_body(&st, &msn).into_response())
 }

@@ -30,6 +30,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sandbox/v1/merchants/{msn}/settings", post(ecom_settings))
         .route(
+            "/sandbox/v1/merchants/{msn}/clock",
+            get(super::handlers::get_merchant_clock),
+        )
+        .route(
+            "/sandbox/v1/merchants/{msn}/clock/advance",
+            post(super::handlers::advance_merchant),
+        )
+        .route(
             "/sandbox/v1/merchants/{msn}/api-faults",
             get(super::faults::list)
                 .post(super::faults::add)
