@@ -21,6 +21,7 @@
 
 mod checklist;
 mod console;
+mod console_merchant;
 mod orders;
 mod pages;
 pub mod payer;
@@ -69,6 +70,35 @@ pub fn router() -> Router<AppState> {
         .route("/console/payments/{token}/approve", post(console::approve))
         .route("/console/payments/{token}/reject", post(console::reject))
         .route("/console/requests", get(console::requests))
+        .route("/console/merchants/{msn}", get(console_merchant::page))
+        .route(
+            "/console/merchants/{msn}/settings",
+            post(console_merchant::settings),
+        )
+        .route(
+            "/console/merchants/{msn}/delivery-faults",
+            post(console_merchant::delivery_faults),
+        )
+        .route(
+            "/console/merchants/{msn}/api-faults",
+            post(console_merchant::add_rule),
+        )
+        .route(
+            "/console/merchants/{msn}/api-faults/{id}/delete",
+            post(console_merchant::delete_rule),
+        )
+        .route(
+            "/console/merchants/{msn}/rate-limits",
+            post(console_merchant::rate_limits),
+        )
+        .route(
+            "/console/merchants/{msn}/clock",
+            post(console_merchant::advance),
+        )
+        .route(
+            "/console/merchants/{msn}/forget",
+            post(console_merchant::forget),
+        )
         .route("/console/checklist", get(checklist::page))
         .route("/console/checklist.md", get(checklist::markdown))
         .route("/console/deliveries", get(console::deliveries))

@@ -10,6 +10,7 @@
 mod checklist;
 mod checkout;
 mod console;
+mod console_merchant;
 mod orders;
 mod payer;
 mod psp;
@@ -124,6 +125,11 @@ pub async fn open(test: &str, (width, height): (u32, u32)) -> Option<Browser> {
     })
 }
 
+/// A short pause before trying a stale element again.
+async fn retry_pause(_why: &fantoccini::error::CmdError) {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
 impl Browser {
     pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.unwrap();
@@ -150,8 +156,19 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// The text of `css`; found again when the page was replaced between
+    /// finding and reading it (a form posting back to the same address).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if tokio::time::Instant::now() < deadline => {
+                    retry_pause(&e).await;
+                }
+                Err(e) => panic!("{css} could not be read: {e}"),
+            }
+        }
     }
 
     /// Waits until `css` shows `expected` (after a form posts back to the

@@ -1,0 +1,150 @@
+//! One merchant in the console: settings saved through forms and seen by
+//! the sandbox API, an API fault rule added and deleted, its own clock
+//! advanced, its webhooks listed, and its data forgotten after a confirm.
+
+use serde_json::{json, Value};
+
+use super::{open, WIDTHS};
+use crate::common::TestApp;
+
+async fn unit_settings(app: &TestApp) -> Value {
+    app.client
+        .post(app.url(&format!(
+            "/sandbox/v1/merchants/{}/settings",
+            app.merchant.msn
+        )))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_merchants_settings_faults_clock_and_webhooks_work_from_its_page() {
+    for size in WIDTHS {
+        let app = TestApp::spawn().await;
+        app.webhook(
+            "https://shop.example/hooks",
+            &["epayments.payment.created.v1"],
+        )
+        .await;
+        let Some(b) = open("console-merchant", size).await else {
+            return;
+        };
+        let page = app.url(&format!("/console/merchants/{}", app.merchant.msn));
+        b.goto(&app.url("/console")).await;
+        b.click(&format!(
+            "a[href='/console/merchants/{}']",
+            app.merchant.msn
+        ))
+        .await;
+        b.wait_for_url(&page).await;
+        assert_eq!(b.text("#merchant-name").await, "Test Shop");
+        assert!(b
+            .text("#webhooks")
+            .await
+            .contains("https://shop.example/hooks"));
+        b.check_page("merchant").await;
+
+        assert_eq!(unit_settings(&app).await["directCapture"], false);
+        b.click("#direct-capture").await;
+        b.click("#settings button").await;
+        crate::common::eventually("direct capture saved", || async {
+            (unit_settings(&app).await["directCapture"] == true).then_some(())
+        })
+        .await;
+
+        b.click("#add-rule button").await;
+        b.wait_for_text("#rules tbody td:nth-child(2)", "lose_response")
+            .await;
+        b.click("#rules button").await;
+        b.wait_for_text("#no-rules", "No rules.").await;
+
+        b.fill("#merchant-minutes", "90").await;
+        b.click("form[action$='/clock'] button").await;
+        b.wait_for_text("#merchant-offset", "90").await;
+        let clock: Value = app
+            .client
+            .get(app.url(&format!("/sandbox/v1/merchants/{}/clock", app.merchant.msn)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(clock["merchantOffsetMs"], 90 * 60_000);
+        b.check_page("merchant-after").await;
+        b.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_merchant_forms_refuse_bad_input_with_a_page_never_a_500() {
+    let app = TestApp::spawn().await;
+    let base = app.url(&format!("/console/merchants/{}", app.merchant.msn));
+    let form = |path: &str, body: &[(&str, &str)]| {
+        app.client.post(format!("{base}{path}")).form(body).send()
+    };
+    let r = app
+        .client
+        .get(app.url("/console/merchants/999999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = app
+        .client
+        .post(app.url("/console/merchants/12/settings"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = form(
+        "/delivery-faults",
+        &[
+            ("drop", "2"),
+            ("delay", "0"),
+            ("delay_ms", "0"),
+            ("duplicate", "0"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = form("/api-faults", &[("json", "{nope")]).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = form(
+        "/api-faults",
+        &[(
+            "json",
+            r#"{"match": {"api": "nope"}, "action": {"kind": "reset"}}"#,
+        )],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("match.api"));
+    let r = form("/rate-limits", &[("json", "{}")]).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = form("/clock", &[("minutes", "-3")]).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = form("/api-faults/abc/delete", &[]).await.unwrap();
+    assert_eq!(r.status(), 404);
+    // Forgetting needs the box ticked.
+    app.create("forget-ref-1", 1000).await;
+    let r = form("/forget", &[]).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        app.get("/epayment/v1/payments/forget-ref-1").await.status(),
+        200
+    );
+    let r = form("/forget", &[("confirm", "on")]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.get("/epayment/v1/payments/forget-ref-1").await.status(),
+        404
+    );
+}
