@@ -519,6 +519,10 @@ impl crate::Lifecycle for Session {
     fn after(t: Transition) -> Self {
         t.session
     }
+
+    fn close_window(&mut self, now: Millis) {
+        self.expires_at = self.expires_at.min(now);
+    }
 }
 
 #[cfg(test)]

@@ -38,6 +38,10 @@ pub trait Lifecycle: Sized {
 
     /// The payment after `t`.
     fn after(t: Self::Transition) -> Self;
+
+    /// Ends the payer's window at `now` at the latest (the console's
+    /// "expire now"); the expiry itself is then [`Lifecycle::expire_if_due`]'s.
+    fn close_window(&mut self, now: Millis);
 }
 
 impl Lifecycle for epayment::Payment {
@@ -49,6 +53,10 @@ impl Lifecycle for epayment::Payment {
 
     fn after(t: epayment::Transition) -> Self {
         t.payment
+    }
+
+    fn close_window(&mut self, now: Millis) {
+        self.expires_at = self.expires_at.min(now);
     }
 }
 
@@ -62,6 +70,10 @@ impl Lifecycle for ecom::Payment {
     fn after(t: ecom::Transition) -> Self {
         t.payment
     }
+
+    fn close_window(&mut self, now: Millis) {
+        self.expires_at = self.expires_at.min(now);
+    }
 }
 
 impl Lifecycle for psp::Payment {
@@ -73,5 +85,9 @@ impl Lifecycle for psp::Payment {
 
     fn after(t: psp::Transition) -> Self {
         t.payment
+    }
+
+    fn close_window(&mut self, now: Millis) {
+        self.expires_at = self.expires_at.min(now);
     }
 }

@@ -126,6 +126,27 @@ pub async fn settled<F: Family, P: ApiError>(
     Err(P::busy())
 }
 
+/// The payment with its payer window closed at `now` and the expiry that
+/// follows committed, as if the window had run out (the console's "expire
+/// now"); one that is no longer open is returned as it is.
+pub async fn expired_now<F: Family, P: ApiError>(
+    st: &AppState,
+    msn: &str,
+    id: &str,
+    now: Millis,
+) -> Result<Option<Stored<F::Payment>>, P> {
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(mut s) = F::read(st, msn, id).await? else {
+            return Ok(None);
+        };
+        s.payment.close_window(now);
+        if let Some(s) = settle::<F, P>(st, s, now).await? {
+            return Ok(Some(s));
+        }
+    }
+    Err(P::busy())
+}
+
 /// Each of `listed` as of `now`: only one whose window has passed is read
 /// again and settled (a page listing many payments writes only for those).
 pub async fn settle_listed<F: Family, P: ApiError>(

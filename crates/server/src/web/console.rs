@@ -576,6 +576,17 @@ pub(super) async fn approve(State(st): State<AppState>, Path(token): Path<String
     back(&format!("/console/payments/{token}"))
 }
 
+/// `POST /console/payments/{token}/expire`: ends an open payment as its
+/// payer window running out would (end state, events, callbacks).
+pub(super) async fn expire(State(st): State<AppState>, Path(token): Path<String>) -> Page {
+    let p = find(&st, &token).await?;
+    if !p.is_open() {
+        return Err(ErrorPage::bad_request("This payment has already ended"));
+    }
+    p.expire_now(&st).await?;
+    back(&format!("/console/payments/{token}"))
+}
+
 /// `POST /console/payments/{token}/reject`: the payer rejects.
 pub(super) async fn reject(State(st): State<AppState>, Path(token): Path<String>) -> Page {
     let p = find(&st, &token).await?;

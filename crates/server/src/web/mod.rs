@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/payments/{token}", get(console::payment))
         .route("/console/payments/{token}/approve", post(console::approve))
         .route("/console/payments/{token}/reject", post(console::reject))
+        .route("/console/payments/{token}/expire", post(console::expire))
         .route("/console/requests", get(console::requests))
         .route("/console/merchants/{msn}", get(console_merchant::page))
         .route(

@@ -93,9 +93,23 @@ pub trait PayerPayment: Send + Sync {
         false
     }
 
-    /// The payment as of now: a due expiry is committed first, so the page
-    /// shows what the API would report. `None` if it is gone.
-    fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>>;
+    /// The payment as of `now`: a due expiry is committed first, so the
+    /// page shows what the API would report. `None` if it is gone.
+    fn settle_at<'a>(
+        &'a self,
+        st: &'a AppState,
+        now: Millis,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>>;
+
+    /// The payment as of now on its merchant's clock.
+    fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+        self.settle_at(st, st.clock.now_for(self.msn()))
+    }
+
+    /// Ends an open payment now as its payer window running out would: the
+    /// same end state, events and notifications, at the present time.
+    fn expire_now<'a>(&'a self, st: &'a AppState)
+        -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>>;
 
     /// The payer is back on the landing page; returns the payment if that
     /// changed it.

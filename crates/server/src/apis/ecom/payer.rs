@@ -221,15 +221,26 @@ impl PayerPayment for Payment {
         self.express && self.user.is_some() && self.consent_removal_prefix.is_some()
     }
 
-    fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+    fn expire_now<'a>(
+        &'a self,
+        st: &'a AppState,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
         Box::pin(async move {
-            let s = versioned::settled::<Ecom, EcomProblem>(
-                st,
-                &self.msn,
-                &self.order_id,
-                st.clock.now(),
-            )
-            .await?;
+            let now = st.clock.now_for(&self.msn);
+            let s = versioned::expired_now::<Ecom, EcomProblem>(st, &self.msn, &self.order_id, now)
+                .await?;
+            Ok(s.map(|s| paid(s.payment)))
+        })
+    }
+
+    fn settle_at<'a>(
+        &'a self,
+        st: &'a AppState,
+        now: Millis,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+        Box::pin(async move {
+            let s =
+                versioned::settled::<Ecom, EcomProblem>(st, &self.msn, &self.order_id, now).await?;
             Ok(s.map(|s| paid(s.payment)))
         })
     }

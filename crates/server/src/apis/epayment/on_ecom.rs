@@ -102,6 +102,13 @@ impl Lifecycle for Target {
             TargetTransition::Ecom(t) => Target::Ecom(t.payment),
         }
     }
+
+    fn close_window(&mut self, now: Millis) {
+        match self {
+            Target::Epayment(p) => p.close_window(now),
+            Target::Ecom(p) => p.close_window(now),
+        }
+    }
 }
 
 impl Family for EpaymentOrEcom {

@@ -145,15 +145,27 @@ impl PayerPayment for Payment {
         }
     }
 
-    fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+    fn expire_now<'a>(
+        &'a self,
+        st: &'a AppState,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
         Box::pin(async move {
-            let s = versioned::settled::<Epayment, ApiProblem>(
-                st,
-                &self.msn,
-                &self.reference,
-                st.clock.now(),
-            )
-            .await?;
+            let now = st.clock.now_for(&self.msn);
+            let s =
+                versioned::expired_now::<Epayment, ApiProblem>(st, &self.msn, &self.reference, now)
+                    .await?;
+            Ok(s.map(|s| paid(s.payment)))
+        })
+    }
+
+    fn settle_at<'a>(
+        &'a self,
+        st: &'a AppState,
+        now: Millis,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+        Box::pin(async move {
+            let s = versioned::settled::<Epayment, ApiProblem>(st, &self.msn, &self.reference, now)
+                .await?;
             Ok(s.map(|s| paid(s.payment)))
         })
     }

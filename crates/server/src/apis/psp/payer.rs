@@ -187,11 +187,25 @@ impl PayerPayment for Payment {
         }
     }
 
-    fn settle<'a>(&'a self, st: &'a AppState) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+    fn expire_now<'a>(
+        &'a self,
+        st: &'a AppState,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
         Box::pin(async move {
+            let now = st.clock.now_for(&self.msn);
             let s =
-                versioned::settled::<Psp, PspProblem>(st, &self.msn, &self.key(), st.clock.now())
-                    .await?;
+                versioned::expired_now::<Psp, PspProblem>(st, &self.msn, &self.key(), now).await?;
+            Ok(s.map(|s| paid(s.payment)))
+        })
+    }
+
+    fn settle_at<'a>(
+        &'a self,
+        st: &'a AppState,
+        now: Millis,
+    ) -> BoxFuture<'a, Result<Option<Paid>, ErrorPage>> {
+        Box::pin(async move {
+            let s = versioned::settled::<Psp, PspProblem>(st, &self.msn, &self.key(), now).await?;
             Ok(s.map(|s| paid(s.payment)))
         })
     }

@@ -62,8 +62,7 @@ async fn the_console_shows_merchants_requests_and_deliveries_and_its_buttons_wor
         assert!(page.contains("epayments.payment.created.v1"), "{page}");
         b.check_page("payment").await;
         b.click("form[action$='/approve'] button").await;
-        b.find("#payment-state").await;
-        assert_eq!(b.text("#payment-state").await, "AUTHORIZED");
+        b.wait_for_text("#payment-state", "AUTHORIZED").await;
         assert!(b.text("main").await.contains("AUTHORIZED"));
         assert_eq!(app.payment(&reference).await["state"], "AUTHORIZED");
 

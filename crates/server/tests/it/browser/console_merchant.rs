@@ -148,3 +148,39 @@ async fn the_merchant_forms_refuse_bad_input_with_a_page_never_a_500() {
         404
     );
 }
+
+#[tokio::test]
+async fn expire_now_ends_an_open_payment_as_the_clock_would_and_notifies() {
+    for size in WIDTHS {
+        let app = TestApp::spawn().await;
+        let hooks = crate::receiver::Receiver::start().await;
+        app.webhook(&hooks.url, &["epayments.payment.expired.v1"])
+            .await;
+        let reference = format!("expire-now-{}", size.0);
+        app.create(&reference, 1000).await;
+        let Some(b) = open("console-expire", size).await else {
+            return;
+        };
+        b.goto(&app.url(&format!("/console/payments?q={reference}")))
+            .await;
+        b.click("a[href^='/console/payments/']").await;
+        b.wait_for_text("#payment-state", "CREATED").await;
+        b.click("#expire-now").await;
+        b.wait_for_text("#payment-state", "EXPIRED").await;
+        b.check_page("expired").await;
+        assert_eq!(app.payment(&reference).await["state"], "EXPIRED");
+        let got = hooks.wait_for(1).await;
+        assert_eq!(got[0].json()["name"], "EXPIRED");
+        assert_eq!(got[0].json()["reference"], reference.as_str());
+        // An ended payment has no Expire now, and a stale form is refused.
+        let token = b.url().await.rsplit('/').next().unwrap().to_owned();
+        let r = app
+            .client
+            .post(app.url(&format!("/console/payments/{token}/expire")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        b.close().await;
+    }
+}
