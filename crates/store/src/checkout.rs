@@ -29,6 +29,23 @@ impl Db {
         row.as_ref().map(stored).transpose()
     }
 
+    /// The newest sessions, of one merchant or of all, for the console.
+    pub async fn recent_checkout_sessions(
+        &self,
+        msn: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<StoredSession>> {
+        let rows = sqlx::query(
+            "SELECT body, version FROM checkout_sessions WHERE ($1 IS NULL OR msn = $1) \
+             ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(msn)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
     /// The session behind a hosted-page token.
     pub async fn checkout_session_by_token(
         &self,

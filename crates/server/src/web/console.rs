@@ -367,7 +367,20 @@ struct Payments {
     api: String,
     msn: String,
     q: String,
+    state: String,
     rows: Vec<PaymentRow>,
+    sessions: Vec<SessionRow>,
+}
+
+/// A Checkout session, paid or not (a session has an ePayment payment
+/// only once the shopper proceeds to pay).
+struct SessionRow {
+    created: String,
+    reference: String,
+    msn: String,
+    amount: String,
+    state: &'static str,
+    link: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -375,6 +388,7 @@ pub(super) struct PaymentFilter {
     api: Option<String>,
     msn: Option<String>,
     q: Option<String>,
+    state: Option<String>,
 }
 
 /// `GET /console/payments?api=&msn=&q=`: the newest payments of every API.
@@ -392,6 +406,7 @@ pub(super) async fn payments(
     let msn = msn.msn()?;
     let api = Filter::text(&q.api);
     let needle = Filter::text(&q.q);
+    let state = Filter::text(&q.state);
     let mut all = Vec::new();
     for family in PAYER_FAMILIES {
         all.extend(family.recent(&st, msn, LIST_LIMIT).await?);
@@ -401,6 +416,7 @@ pub(super) async fn payments(
         .into_iter()
         .filter(|p| api.is_empty() || p.api().eq_ignore_ascii_case(&api))
         .filter(|p| needle.is_empty() || p.reference().contains(&needle))
+        .filter(|p| state.is_empty() || p.state_label().eq_ignore_ascii_case(&state))
         .take(LIST_LIMIT as usize)
         .map(|p| PaymentRow {
             api: p.api(),
@@ -413,13 +429,35 @@ pub(super) async fn payments(
             link: format!("/console/payments/{}", p.token()),
         })
         .collect();
+    let sessions = if api.is_empty() || api.eq_ignore_ascii_case("Checkout") {
+        st.db
+            .recent_checkout_sessions(msn, LIST_LIMIT)
+            .await?
+            .into_iter()
+            .map(|s| s.payment)
+            .filter(|s| needle.is_empty() || s.reference.contains(&needle))
+            .filter(|s| state.is_empty() || s.state.as_str().eq_ignore_ascii_case(&state))
+            .map(|s| SessionRow {
+                created: timestamp(s.created_at),
+                link: format!("/console/requests?msn={}&path={}", s.msn, s.reference),
+                amount: s.payment_amount.unwrap_or(s.amount).to_string(),
+                state: s.state.as_str(),
+                reference: s.reference,
+                msn: s.msn,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(
         StatusCode::OK,
         &Payments {
             api,
             msn: Filter::text(&q.msn),
             q: needle,
+            state,
             rows,
+            sessions,
         },
     ))
 }

@@ -184,3 +184,39 @@ async fn expire_now_ends_an_open_payment_as_the_clock_would_and_notifies() {
         b.close().await;
     }
 }
+
+#[tokio::test]
+async fn unpaid_checkout_sessions_are_listed_and_payments_filter_by_state() {
+    for size in WIDTHS {
+        let app = TestApp::spawn().await;
+        let body =
+            crate::checkout::session_body("unpaid-session-1", 5000, "https://shop.example/cb");
+        assert_eq!(
+            crate::checkout::create_session(&app, &body).await.status(),
+            200
+        );
+        app.create("state-filter-1", 1000).await;
+        app.create("state-filter-2", 1000).await;
+        app.approve("state-filter-2").await;
+        let Some(b) = open("console-sessions", size).await else {
+            return;
+        };
+        b.goto(&app.url("/console/payments?api=Checkout")).await;
+        let sessions = b.text("#sessions").await;
+        assert!(
+            sessions.contains("unpaid-session-1") && sessions.contains("SessionCreated"),
+            "{sessions}"
+        );
+        b.check_page("sessions").await;
+        b.goto(&app.url("/console/payments")).await;
+        b.fill("input[name=state]", "authorized").await;
+        b.click("form.filters button").await;
+        b.wait_for_url(&app.url("/console/payments?")).await;
+        let table = b.text("table.log").await;
+        assert!(
+            table.contains("state-filter-2") && !table.contains("state-filter-1"),
+            "{table}"
+        );
+        b.close().await;
+    }
+}
