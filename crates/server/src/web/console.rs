@@ -631,3 +631,58 @@ pub(super) async fn reject(State(st): State<AppState>, Path(token): Path<String>
     p.reject(&st).await?;
     back(&format!("/console/payments/{token}"))
 }
+
+/// How often the live view of a payment looks for a change.
+const LIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long one live view lasts; the browser reconnects after.
+const LIVE_FOR: u32 = 600;
+
+/// What the payment page shows that can change: its state and message.
+async fn shown_state(st: &AppState, token: &str) -> Option<String> {
+    let p = find(st, token).await.ok()?;
+    let end = p.outcome();
+    Some(format!("{}|{}", end.state, end.message))
+}
+
+/// `GET /console/payments/{token}/live`: server-sent events for the
+/// payment's page: `changed` once its state is no longer the one it had
+/// when the page connected (the page then reloads itself).
+pub(super) async fn live(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    ErrorPage,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let first = shown_state(&st, &token).await.ok_or_else(|| {
+        ErrorPage::new(
+            StatusCode::NOT_FOUND,
+            "No such payment".into(),
+            String::new(),
+        )
+    })?;
+    let stream = futures::stream::unfold(0u32, move |tick| {
+        let st = st.clone();
+        let token = token.clone();
+        let first = first.clone();
+        async move {
+            if tick >= LIVE_FOR {
+                return None;
+            }
+            tokio::time::sleep(LIVE_EVERY).await;
+            let now = shown_state(&st, &token).await;
+            if now.as_deref() != Some(first.as_str()) {
+                // Said once; the page reloads and opens a new stream.
+                return Some((
+                    Ok(Event::default().event("changed").data("reload")),
+                    LIVE_FOR,
+                ));
+            }
+            Some((Ok(Event::default().comment("unchanged")), tick + 1))
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

@@ -70,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/payments/{token}/approve", post(console::approve))
         .route("/console/payments/{token}/reject", post(console::reject))
         .route("/console/payments/{token}/expire", post(console::expire))
+        .route("/console/payments/{token}/live", get(console::live))
         .route("/console/requests", get(console::requests))
         .route("/console/merchants/{msn}", get(console_merchant::page))
         .route(

@@ -220,3 +220,23 @@ async fn unpaid_checkout_sessions_are_listed_and_payments_filter_by_state() {
         b.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_payments_page_updates_itself_when_the_api_changes_it() {
+    for size in WIDTHS {
+        let app = TestApp::spawn().await;
+        let reference = format!("live-view-{}", size.0);
+        app.create(&reference, 1000).await;
+        let Some(b) = open("console-live", size).await else {
+            return;
+        };
+        b.goto(&app.url(&format!("/console/payments?q={reference}")))
+            .await;
+        b.click("a[href^='/console/payments/']").await;
+        b.wait_for_text("#payment-state", "CREATED").await;
+        // Approved through the API, not the page: the page follows by itself.
+        app.approve(&reference).await;
+        b.wait_for_text("#payment-state", "AUTHORIZED").await;
+        b.close().await;
+    }
+}
