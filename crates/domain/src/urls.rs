@@ -360,3 +360,47 @@ mod tests {
         }
     }
 }
+
+/// What the real APIs refuse that the sandbox accepts by default for local
+/// development (plain HTTP, localhost, unusual ports): a merchant with
+/// strict URLs gets these refusals (docs/compatibility.md#strict-urls).
+/// `called`: a URL the platform calls (callbacks, webhooks, makePayment),
+/// which must be HTTPS; otherwise a return URL, where an app's own scheme
+/// is allowed too.
+pub fn strict_refusal(s: &str, called: bool) -> Option<&'static str> {
+    let Ok(url) = Url::parse(s) else {
+        return None;
+    };
+    let web = matches!(url.scheme(), "http" | "https");
+    if !web {
+        return called.then_some("The URL must use https");
+    }
+    if url.scheme() == "http" && (called || url.host_str() == Some("localhost")) {
+        return Some("The URL must use https (strict URLs)");
+    }
+    if matches!(url.host_str(), Some("localhost")) {
+        return Some("localhost is not accepted (strict URLs)");
+    }
+    if !matches!(url.port(), None | Some(80) | Some(443) | Some(8080)) {
+        return Some("The port must be 80, 443 or 8080 (strict URLs)");
+    }
+    None
+}
+
+#[cfg(test)]
+mod strict_tests {
+    use super::strict_refusal;
+
+    #[test]
+    fn strict_urls_want_https_for_calls_and_no_localhost_or_odd_ports() {
+        assert_eq!(strict_refusal("https://shop.example/cb", true), None);
+        assert!(strict_refusal("http://shop.example/cb", true).is_some());
+        assert!(strict_refusal("https://localhost/cb", true).is_some());
+        assert!(strict_refusal("https://shop.example:9000/cb", true).is_some());
+        assert_eq!(strict_refusal("https://shop.example:8080/cb", true), None);
+        assert_eq!(strict_refusal("myapp://done", false), None);
+        assert!(strict_refusal("myapp://done", true).is_some());
+        assert_eq!(strict_refusal("http://127.0.0.1/fallback", false), None);
+        assert!(strict_refusal("http://localhost/fallback", false).is_some());
+    }
+}

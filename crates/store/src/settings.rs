@@ -35,4 +35,18 @@ impl Db {
         );
         Ok(self.write(w).await?)
     }
+
+    /// Whether merchant `msn` has strict URLs (off unless set).
+    pub async fn strict_urls(&self, msn: &str) -> anyhow::Result<bool> {
+        Ok(self
+            .setting(&format!("strict_urls:{msn}"))
+            .await?
+            .as_deref()
+            == Some("true"))
+    }
+
+    pub async fn set_strict_urls(&self, msn: &str, on: bool) -> anyhow::Result<()> {
+        self.set_setting(&format!("strict_urls:{msn}"), on.to_string())
+            .await
+    }
 }

@@ -151,6 +151,10 @@ async fn register(
 ) -> Result<Response> {
     let req: wire::RegisterRequest = body?.json()?;
     validate_url(&req.url, st.cfg.delivery.allow_private_targets)?;
+    let strict = [("url", Some(req.url.as_str()), true)];
+    if let Some((field, why)) = crate::kernel::strict_urls::refusal(&st, &m.msn, &strict).await? {
+        return Err(ApiProblem::bad_field("Invalid URL", field, why).into());
+    }
     let events = validate_events(&req.events)?;
     let existing = st.db.webhooks(&m.msn).await?;
     if let Some(full) = events

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod merchant_time;
 pub mod problem;
 pub mod request_log;
+pub mod strict_urls;
 pub mod tokens;
 pub mod upkeep;
 pub mod versioned;

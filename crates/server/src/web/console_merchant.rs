@@ -52,6 +52,7 @@ struct MerchantPage {
     direct_capture: bool,
     skip_landing_page_allowed: bool,
     nin_allowed: bool,
+    strict_urls: bool,
     faults: Faults,
     rules: Vec<RuleRow>,
     rate_limits: String,
@@ -130,6 +131,7 @@ pub(super) async fn page(State(st): State<AppState>, Path(msn): Path<String>) ->
             direct_capture: settings.direct_capture,
             skip_landing_page_allowed: !settings.skip_landing_page_denied,
             nin_allowed: settings.nin_allowed,
+            strict_urls: st.db.strict_urls(&msn).await?,
             faults: st.db.faults(&msn).await?,
             rules,
             rate_limits: serde_json::to_string_pretty(&faults.rate_limits).unwrap_or_default(),
@@ -147,6 +149,7 @@ pub(super) struct SettingsForm {
     direct_capture: Option<String>,
     skip_landing_page_allowed: Option<String>,
     nin_allowed: Option<String>,
+    strict_urls: Option<String>,
 }
 
 /// `POST /console/merchants/{msn}/settings`.
@@ -162,6 +165,7 @@ pub(super) async fn settings(
     s.skip_landing_page_denied = f.skip_landing_page_allowed.is_none();
     s.nin_allowed = f.nin_allowed.is_some();
     st.db.set_ecom_settings(&msn, s).await?;
+    st.db.set_strict_urls(&msn, f.strict_urls.is_some()).await?;
     back(&msn)
 }
 

@@ -28,6 +28,7 @@ mod order_management;
 mod psp;
 mod receiver;
 mod sandbox_merchants;
+mod strict_urls;
 mod web;
 mod web_ecom;
 mod webhooks;

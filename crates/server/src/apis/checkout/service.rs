@@ -99,6 +99,24 @@ pub async fn create(
     {
         return Err(duplicate(&reference));
     }
+    let info = new.merchant_info.as_ref();
+    let strict = [
+        (
+            "merchantInfo.callbackUrl",
+            info.and_then(|m| m.callback_url.as_deref()),
+            true,
+        ),
+        (
+            "merchantInfo.returnUrl",
+            info.and_then(|m| m.return_url.as_deref()),
+            false,
+        ),
+    ];
+    if let Some((field, why)) =
+        crate::kernel::strict_urls::refusal(st, msn.as_str(), &strict).await?
+    {
+        return Err(CheckoutProblem::bad_field(field, why));
+    }
     let public = st.cfg.public_url.clone();
     let op = Operation {
         msn,

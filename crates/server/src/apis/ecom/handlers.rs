@@ -29,7 +29,7 @@ use crate::{
         body::Body,
         idempotency::{self, Decision},
         problem::{db_error, raw},
-        versioned,
+        strict_urls, versioned,
     },
     web::payer_entry_url,
     AppState,
@@ -55,6 +55,23 @@ pub async fn initiate(
     let req: wire::InitiateRequest = body.json()?;
     let new = new_payment(req)?;
     refuse_private_prefixes(&new, st.cfg.delivery.allow_private_targets)?;
+    let strict = [
+        ("callbackPrefix", new.callback_prefix.as_deref(), true),
+        (
+            "shippingDetailsPrefix",
+            new.shipping_details_prefix.as_deref(),
+            true,
+        ),
+        (
+            "consentRemovalPrefix",
+            new.consent_removal_prefix.as_deref(),
+            true,
+        ),
+        ("fallBack", new.fallback.as_deref(), false),
+    ];
+    if let Some((field, why)) = strict_urls::refusal(&st, &m.msn, &strict).await? {
+        return Err(EcomError::invalid(field, why).into());
+    }
     let unit = st.db.ecom_settings(&m.msn).await?;
     let t = new.initiate(
         &m.msn,

@@ -29,6 +29,7 @@ use crate::{
         body::Body,
         idempotency::{self, Decision, Operation},
         problem::raw,
+        strict_urls,
         versioned::settled,
     },
     AppState,
@@ -44,6 +45,10 @@ pub async fn create(
 ) -> Result<Response> {
     let req: wire::CreatePaymentRequest = body.json()?;
     let new = new_payment(req);
+    let strict = [("returnUrl", new.return_url.as_deref(), false)];
+    if let Some((field, why)) = strict_urls::refusal(&st, &m.msn, &strict).await? {
+        return Err(ApiProblem::bad_field("Invalid URL", field, why));
+    }
     let reference = new.reference.clone();
     let public = &st.cfg.public_url;
     let op = Operation {

@@ -117,6 +117,13 @@ pub async fn initiate(
     if private {
         return Err(PspError::field("makePaymentUrl", urls::PRIVATE_REFUSED).into());
     }
+    let strict = [
+        ("makePaymentUrl", Some(p.make_payment_url.as_str()), true),
+        ("pspRedirectUrl", Some(p.psp_redirect_url.as_str()), false),
+    ];
+    if let Some((field, why)) = crate::kernel::strict_urls::refusal(&st, &c.msn, &strict).await? {
+        return Err(PspError::field(field, why).into());
+    }
     let taken = |(tx, order): (bool, bool)| -> Result<()> {
         if tx {
             return Err(PspError::transaction_exists(&p.psp_transaction_id).into());

@@ -184,13 +184,15 @@ pub struct SettingsChange {
     direct_capture: Option<bool>,
     skip_landing_page_allowed: Option<bool>,
     nin_allowed: Option<bool>,
+    strict_urls: Option<bool>,
 }
 
-fn settings_body(s: UnitSettings) -> Json<serde_json::Value> {
+fn settings_body(s: UnitSettings, strict_urls: bool) -> Json<serde_json::Value> {
     Json(json!({
         "directCapture": s.direct_capture,
         "skipLandingPageAllowed": !s.skip_landing_page_denied,
         "ninAllowed": s.nin_allowed,
+        "strictUrls": strict_urls,
     }))
 }
 
@@ -216,7 +218,11 @@ pub async fn ecom_settings(
         s.nin_allowed = v;
     }
     st.db.set_ecom_settings(&msn, s).await?;
-    Ok(settings_body(s).into_response())
+    if let Some(v) = change.strict_urls {
+        st.db.set_strict_urls(&msn, v).await?;
+    }
+    let strict = st.db.strict_urls(&msn).await?;
+    Ok(settings_body(s, strict).into_response())
 }
 
 /// The payer presses "Reject" on an eCom payment: what the payer pages
