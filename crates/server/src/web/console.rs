@@ -48,6 +48,8 @@ struct PspRow {
     psp_id: String,
     name: String,
     msns: String,
+    /// How long its status reports wait before they apply, in seconds.
+    delay_seconds: i64,
 }
 
 #[derive(Template)]
@@ -85,17 +87,19 @@ pub(super) async fn overview(State(st): State<AppState>) -> Page {
             client_id: m.client_id,
         })
         .collect();
-    let psps = st
-        .db
-        .list_psps()
-        .await?
-        .into_iter()
-        .map(|p| PspRow {
+    let mut psps = Vec::new();
+    for p in st.db.list_psps().await? {
+        let delay_ms = match p.msns.first() {
+            Some(msn) => st.db.psp_serves(&p.psp_id, msn).await?.unwrap_or(0),
+            None => 0,
+        };
+        psps.push(PspRow {
+            delay_seconds: delay_ms / 1000,
             psp_id: p.psp_id,
             name: p.name,
             msns: p.msns.join(", "),
-        })
-        .collect();
+        });
+    }
     Ok(render(
         StatusCode::OK,
         &Overview {

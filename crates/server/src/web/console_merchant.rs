@@ -314,3 +314,32 @@ pub(super) async fn forget(
     st.db.forget_merchant_data(&msn).await?;
     back(&msn)
 }
+
+#[derive(Deserialize)]
+pub(super) struct DelayForm {
+    seconds: String,
+}
+
+/// `POST /console/psps/{psp_id}/settings`: how long a PSP's status reports
+/// wait before they apply (as `POST /sandbox/v1/psps/{pspId}/settings`).
+pub(super) async fn psp_settings(
+    State(st): State<AppState>,
+    Path(psp_id): Path<String>,
+    form: Result<Form<DelayForm>, FormRejection>,
+) -> Page {
+    let seconds = form
+        .ok()
+        .and_then(|f| f.0.seconds.trim().parse::<i64>().ok())
+        .filter(|s| (0..=7 * 24 * 3600).contains(s))
+        .ok_or_else(|| ErrorPage::bad_request("The delay is 0 to 604800 seconds (one week)"))?;
+    if !vipps_store::psps::is_psp_id(&psp_id)
+        || !st.db.set_psp_status_delay(&psp_id, seconds * 1000).await?
+    {
+        return Err(ErrorPage::new(
+            StatusCode::NOT_FOUND,
+            "No such PSP".into(),
+            format!("No PSP has id {psp_id}."),
+        ));
+    }
+    see_other("/console").ok_or_else(|| ErrorPage::bad_request("Unusable address"))
+}

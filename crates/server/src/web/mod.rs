@@ -101,6 +101,10 @@ pub fn router() -> Router<AppState> {
             "/console/merchants/{msn}/forget",
             post(console_merchant::forget),
         )
+        .route(
+            "/console/psps/{psp_id}/settings",
+            post(console_merchant::psp_settings),
+        )
         .route("/console/checklist", get(checklist::page))
         .route("/console/checklist.md", get(checklist::markdown))
         .route("/console/deliveries", get(console::deliveries))

@@ -50,7 +50,16 @@ async fn a_merchants_settings_faults_clock_and_webhooks_work_from_its_page() {
         b.check_page("merchant").await;
 
         assert_eq!(unit_settings(&app).await["directCapture"], false);
-        b.click("#direct-capture").await;
+        // Ticked for sure before the form goes (a click on a page still
+        // settling can miss).
+        crate::common::eventually("the direct capture box ticked", || async {
+            let tick = b.find("#direct-capture").await;
+            if tick.prop("checked").await.ok().flatten().as_deref() != Some("true") {
+                let _ = tick.click().await;
+            }
+            (tick.prop("checked").await.ok().flatten().as_deref() == Some("true")).then_some(())
+        })
+        .await;
         b.click("#settings button").await;
         crate::common::eventually("direct capture saved", || async {
             (unit_settings(&app).await["directCapture"] == true).then_some(())
@@ -239,4 +248,51 @@ async fn a_payments_page_updates_itself_when_the_api_changes_it() {
         b.wait_for_text("#payment-state", "AUTHORIZED").await;
         b.close().await;
     }
+}
+
+#[tokio::test]
+async fn a_psps_status_delay_is_set_from_the_overview() {
+    let t = crate::psp::PspTest::start().await;
+    let app = &t.app;
+    let url = app.url(&format!("/console/psps/{}/settings", t.psp.psp_id));
+    let r = app
+        .client
+        .post(&url)
+        .form(&[("seconds", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let delay = app
+        .db
+        .psp_serves(&t.psp.psp_id, &app.merchant.msn)
+        .await
+        .unwrap();
+    assert_eq!(delay, Some(30_000));
+    let page = app
+        .client
+        .get(app.url("/console"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("value=\"30\""), "{page}");
+    let r = app
+        .client
+        .post(&url)
+        .form(&[("seconds", "-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = app
+        .client
+        .post(app.url("/console/psps/NOSUCHPSP/settings"))
+        .form(&[("seconds", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
