@@ -35,17 +35,16 @@ const SECRET_HEADERS: &[&str] = &[
     "x-admin-token",
     "proxy-authorization",
 ];
-/// JSON members whose values are secrets or tokens (matched without case):
-/// access tokens, webhook secrets, callback auth tokens, session tokens.
-const SECRET_MEMBERS: &[&str] = &[
-    "access_token",
-    "accesstoken",
-    "token",
-    "secret",
-    "authtoken",
-    "client_secret",
-    "password",
-];
+/// What the names of JSON members holding secrets or tokens contain
+/// (matched without case): access tokens, webhook secrets, callback auth
+/// tokens (`authToken`, `callbackAuthorizationToken`, `makePaymentToken`),
+/// session tokens, passwords.
+const SECRET_MEMBERS: &[&str] = &["token", "secret", "password"];
+
+fn is_secret_member(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_MEMBERS.iter().any(|m| name.contains(m))
+}
 const REDACTED: &str = "[redacted]";
 
 /// The request's headers as a JSON object, credentials replaced.
@@ -71,7 +70,7 @@ fn redact(v: &mut Value) {
     match v {
         Value::Object(members) => {
             for (name, value) in members.iter_mut() {
-                if SECRET_MEMBERS.contains(&name.to_ascii_lowercase().as_str()) {
+                if is_secret_member(name) {
                     *value = Value::String(REDACTED.into());
                 } else {
                     redact(value);
@@ -220,11 +219,13 @@ mod tests {
 
     #[test]
     fn secrets_are_replaced_at_any_depth() {
-        let body = br#"{"merchantInfo":{"authToken":"s3cret","callbackPrefix":"https://x"},"access_token":"eyJ","list":[{"Secret":"w"}]}"#;
+        let body = br#"{"merchantInfo":{"authToken":"s3cret","callbackPrefix":"https://x","callbackAuthorizationToken":"cbt"},"access_token":"eyJ","makePaymentToken":"mpt","list":[{"Secret":"w"}]}"#;
         let logged = body_for_log(body, body.len()).unwrap();
-        assert!(!logged.contains("s3cret") && !logged.contains("eyJ") && !logged.contains("\"w\""));
+        for secret in ["s3cret", "eyJ", "\"w\"", "cbt", "mpt"] {
+            assert!(!logged.contains(secret), "{secret} in {logged}");
+        }
         assert!(logged.contains("https://x"));
-        assert_eq!(logged.matches(REDACTED).count(), 3);
+        assert_eq!(logged.matches(REDACTED).count(), 5);
     }
 
     #[test]

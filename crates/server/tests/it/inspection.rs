@@ -237,3 +237,27 @@ async fn the_request_log_forgets_requests_older_than_seven_days() {
     app.advance_clock(24 * 3600 + 1).await;
     assert_eq!(count().await, 0, "older than seven days: gone");
 }
+
+#[tokio::test]
+async fn callback_tokens_in_bodies_never_reach_the_log() {
+    let t = crate::psp::PspTest::start().await;
+    t.init("log-psp-1", 1000).await;
+    let body = crate::checkout::session_body("log-session-1", 1000, "https://shop.example/cb");
+    assert_eq!(
+        crate::checkout::create_session(&t.app, &body)
+            .await
+            .status(),
+        200
+    );
+    let url = t.app.url("/sandbox/v1/requests?limit=1000");
+    let raw = eventually("both calls in the log", || async {
+        let raw = reqwest::get(&url).await.ok()?.text().await.ok()?;
+        (raw.contains("/psp/v3/psppayments/init") && raw.contains("/checkout/v3/session"))
+            .then_some(raw)
+    })
+    .await;
+    // The PSP's makePaymentToken and the session's callback token.
+    assert!(!raw.contains("psp-secret-token"), "{raw}");
+    assert!(!raw.contains("session-callback-token-1"), "{raw}");
+    assert!(raw.contains("makePaymentUrl"));
+}
